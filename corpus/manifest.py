@@ -1,0 +1,154 @@
+"""Source manifests (what goes in) and the run manifest (what happened: lineage)."""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import time
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from corpus import __version__
+from corpus.config import ConfigError, Strict, load_yaml, validate
+
+# The StarCoder / The Stack "permissive" set, which LLM-jp's code subset follows.
+PERMISSIVE_LICENCES = [
+    "MIT", "BSD-2-Clause", "BSD-3-Clause", "Apache-2.0", "ISC", "Unlicense", "CC0-1.0", "Zlib",
+    "0BSD", "PSF-2.0", "BSL-1.0", "MIT-0", "CC-BY-4.0", "CC-BY-3.0", "CC-BY-SA-4.0", "CC-BY-SA-3.0",
+    "public-domain",
+]
+
+
+class LicencePolicy(Strict):
+    allow: list[str] | None = Field(None, description="licence ids kept; null keeps any known licence")
+    unknown: Literal["keep", "exclude"] = "keep"
+
+
+class Source(Strict):
+    name: str
+    kind: Literal["web", "wiki", "code"]
+    paths: list[str] = Field(min_length=1, description="files, directories or globs; relative to the manifest")
+    licence: str | None = Field(None, description="licence of the whole source when known (e.g. CC-BY-SA-4.0)")
+    licence_policy: LicencePolicy | None = None
+    sha256: dict[str, str] = Field(default_factory=dict, description="file name -> expected sha256")
+    description: str = ""
+
+
+class SourceManifest(Strict):
+    sources: list[Source] = Field(min_length=1)
+
+
+def resolve_paths(patterns: list[str], base: Path, where: str) -> list[str]:
+    """Files named by paths, directories (recursively) or globs; a pattern matching nothing is an error."""
+    out: list[str] = []
+    for pattern in patterns:
+        candidate = Path(pattern) if os.path.isabs(pattern) else base / pattern
+        matches = sorted(glob.glob(str(candidate), recursive=True)) if glob.has_magic(str(candidate)) else (
+            [str(candidate)] if candidate.exists() else []
+        )
+        if not matches:
+            raise ConfigError(f"{where}: input path not found: {candidate}")
+        for match in matches:
+            if os.path.isdir(match):
+                out.extend(str(p) for p in sorted(Path(match).rglob("*")) if p.is_file())
+            else:
+                out.append(os.path.abspath(match))
+    return [os.path.abspath(p) for p in out]
+
+
+def load_source_manifest(path: str | Path, run_dir: str | Path) -> list[tuple[Source, list[str]]]:
+    """Validated sources with their resolved input files. `${run_dir}` may appear in paths."""
+    data, lines = load_yaml(path)
+    manifest: SourceManifest = validate(SourceManifest, data, path, lines)
+    base = Path(path).resolve().parent
+    resolved = []
+    for i, source in enumerate(manifest.sources):
+        patterns = [p.replace("${run_dir}", str(Path(run_dir).resolve())) for p in source.paths]
+        line = lines.get(("sources", i, "paths"), "")
+        resolved.append((source, resolve_paths(patterns, base, f"{path}:{line}: sources[{i}].paths")))
+    return resolved
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def code_version() -> str:
+    """git commit of the checkout when there is one, else the package version."""
+    try:
+        here = Path(__file__).resolve().parent.parent
+        rev = subprocess.run(
+            ["git", "-C", str(here), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5
+        )
+        dirty = subprocess.run(
+            ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, timeout=5,
+        )
+        if rev.returncode == 0:
+            return f"{__version__}+g{rev.stdout.strip()}{'.dirty' if dirty.stdout.strip() else ''}"
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return __version__
+
+
+KEY_PACKAGES = ("datatrove", "fugashi", "sentencepiece", "pyarrow", "presidio-analyzer", "trafilatura", "torch")
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in KEY_PACKAGES:
+        try:
+            versions[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            pass
+    return versions
+
+
+class RunManifest:
+    """RUN/manifest.json: inputs with checksums, config, code and package versions, counts."""
+
+    def __init__(self, run_dir: str | Path):
+        self.path = Path(run_dir) / "manifest.json"
+        self.data = json.loads(self.path.read_text()) if self.path.exists() else {}
+
+    def start(self, config: dict, config_file: str | None) -> None:
+        self.data.setdefault("created", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        self.data["updated"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        self.data["code_version"] = code_version()
+        self.data["packages"] = package_versions()
+        self.data["config_file"] = config_file
+        self.data["config"] = config
+        self.data.setdefault("inputs", {})
+        self.data.setdefault("stages", {})
+
+    def add_inputs(self, source: str, paths: list[str]) -> None:
+        known = self.data.setdefault("inputs", {})
+        for p in paths:
+            stat = os.stat(p)
+            entry = known.get(p)
+            if entry and entry.get("bytes") == stat.st_size and entry.get("mtime") == stat.st_mtime:
+                continue  # unchanged since we hashed it
+            known[p] = {"source": source, "bytes": stat.st_size, "mtime": stat.st_mtime, "sha256": sha256_file(p)}
+
+    def record_stage(self, stage: str, report: dict) -> None:
+        self.data.setdefault("stages", {})[stage] = {
+            "documents": report.get("documents"),
+            "finished": report.get("finished"),
+        }
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(self.data, indent=2, ensure_ascii=False, sort_keys=True))
+        tmp.replace(self.path)

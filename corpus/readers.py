@@ -1,0 +1,61 @@
+"""Base for readers of raw inputs (WARC, dumps, archives) given as a list of paths.
+
+datatrove's BaseDiskReader wants one data folder and a glob; our CLI takes any mix of
+files, directories and globs (`--input PATH...`), already resolved to a path list. Each
+task reads `paths[rank::world_size]`, so files are the unit of parallelism as in
+datatrove.
+
+A record that cannot be parsed is still a document here: the subclass yields it through
+`excluded(...)` with a named reason, and the stage's first step (`ExcludeMarked`) sends it
+to the excluded shards. Nothing is dropped without a trace and a bad record never ends
+the task.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import Iterator
+
+from datatrove.data import Document, DocumentsPipeline
+from datatrove.pipeline.base import PipelineStep
+
+
+class PathListReader(PipelineStep):
+    type = "📖 - READER"
+    name = "path list reader"
+
+    def __init__(self, paths: list[str], limit: int = -1):
+        super().__init__()
+        self.paths = sorted(paths)
+        self.limit = limit
+
+    @abstractmethod
+    def read_path(self, path: str) -> Iterator[Document]:
+        """Yield every document of one input file, excluded ones included."""
+
+    def excluded(self, doc_id: str, reason: str, path: str, text: str = "", **metadata) -> Document:
+        """A document that the reader itself excludes (unparseable record, passed-over page)."""
+        return Document(
+            text=text,
+            id=doc_id,
+            metadata={"path": path, "excluded_by": self.name, "reason": reason, **metadata},
+        )
+
+    def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        if data:
+            yield from data
+        count = 0
+        for path in self.paths[rank::world_size]:
+            self.stat_update("input_files")
+            try:
+                for document in self.read_path(path):
+                    self.stat_update("documents_in")
+                    yield document
+                    count += 1
+                    if 0 < self.limit <= count:
+                        return
+            except (OSError, EOFError, ValueError) as err:
+                # the file itself is unreadable (not a recoverable record): count it as one
+                # excluded document so the loss is visible in the report
+                self.stat_update("documents_in")
+                yield self.excluded(f"{path}#unreadable", f"unreadable_file:{type(err).__name__}", path, str(err)[:500])

@@ -1,0 +1,88 @@
+"""Writers and the reader for our parquet shards, all on datatrove's own classes.
+
+Kept documents go to `<stage>/shards/`, excluded ones to `<stage>/excluded/`, both with
+the fixed schema of `corpus.schema`, so any stage can read any other stage's output.
+"""
+
+from __future__ import annotations
+
+from datatrove.data import Document
+from datatrove.pipeline.readers import ParquetReader
+from datatrove.pipeline.writers import ParquetWriter
+
+from corpus.schema import SCHEMA, reader_adapter, writer_adapter
+
+
+class ShardWriter(ParquetWriter):
+    """Kept documents of a stage, one parquet file per task."""
+
+    name = "💾 shards"
+
+    def __init__(self, output_folder: str, output_filename: str = "${rank}.parquet", batch_size: int = 1000):
+        super().__init__(
+            output_folder,
+            output_filename=output_filename,
+            adapter=writer_adapter,
+            schema=SCHEMA,
+            batch_size=batch_size,
+            use_content_defined_chunking=False,
+            max_file_size=-1,  # one file per task: names stay ${rank}.parquet
+        )
+
+    def run(self, data, rank: int = 0, world_size: int = 1):
+        # a task that keeps nothing still leaves an (empty) file, so a reader of this stage
+        # sees every task's output and an empty stage is visibly empty rather than missing
+        with self:
+            self._ensure_file(rank)
+            for document in data:
+                with self.track_time():
+                    self.write(document, rank)
+                yield document
+
+    def _ensure_file(self, rank: int) -> None:
+        import pyarrow.parquet as pq
+
+        filename = self.output_filename.substitute(rank=str(rank).zfill(5))
+        if filename not in self._writers:
+            handler = self.output_mg.get_file(filename)
+            self._writers[filename] = pq.ParquetWriter(handler, schema=SCHEMA, compression=self.compression)
+
+
+class ExclusionWriter(ShardWriter):
+    """Where one step sends the documents it drops, tagged with the step and the reason.
+
+    datatrove's BaseFilter writes `filter_reason`; we rename it to `reason` and add
+    `excluded_by` so that the excluded shards say who dropped what and why.
+    """
+
+    name = "🗑 excluded"
+
+    def __init__(self, output_folder: str, step_name: str):
+        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in step_name)
+        super().__init__(output_folder, output_filename=f"{safe}_${{rank}}.parquet")
+        self.step_name = step_name
+
+    def write(self, document: Document, rank: int = 0, **kwargs) -> None:
+        meta = document.metadata
+        reason = meta.pop("filter_reason", None) or meta.get("reason") or "unspecified"
+        meta["reason"] = reason
+        meta.setdefault("excluded_by", self.step_name)
+        super().write(document, rank, **kwargs)
+
+
+class ShardReader(ParquetReader):
+    """Reads a previous stage's shards (our schema) back into Documents.
+
+    Every row becomes a document, also rows with empty text: datatrove's base reader
+    skips those silently, which would break in = kept + excluded downstream.
+    """
+
+    name = "📖 shards"
+
+    def __init__(self, data_folder: str, glob_pattern: str = "**/*.parquet", **kwargs):
+        super().__init__(data_folder, glob_pattern=glob_pattern, adapter=reader_adapter, **kwargs)
+
+    def get_document_from_dict(self, data: dict, source_file: str, id_in_file: int | str):
+        parsed = self.adapter(data, source_file, id_in_file)
+        self.stat_update("documents_in")
+        return Document(text=parsed["text"], id=parsed["id"], metadata=parsed["metadata"])

@@ -1,0 +1,186 @@
+"""What a stage is, and how one runs: completions, accounting, report.json.
+
+A stage module in `pipelines/` declares a `STAGE` object:
+
+- `DatatroveStage`: `build(ctx)` returns the datatrove steps (or several `Pass`es run one
+  after another, as MinHash dedup needs); the runner hands them to datatrove's executor
+  with the stage directory as logging dir, so `completions/` lets a rerun skip finished
+  tasks.
+- `FunctionStage`: work that is not a document stream (tokenizer training, the trainer);
+  `run(ctx)` returns the report's figures, `documents` included.
+
+Either way the runner writes `<stage>/report.json` with `documents: {in, kept, excluded}`
+and `excluded_by_reason`, and fails the stage when in != kept + excluded.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from pydantic import BaseModel
+
+from corpus.accounting import check, documents_in, merge_task_stats, step_stats, summarize_shards
+from corpus.config import ExecutorConfig
+from corpus.executors import make_executor
+from corpus.manifest import Source
+from corpus.shards import ExclusionWriter, ShardWriter
+
+
+@dataclass
+class StageContext:
+    """Everything a stage needs to build its steps.
+
+    `stage_dir` is `RUN/<stage>` inside a pipeline run, or the `--output DIR` of a
+    standalone stage command. `inputs` are resolved files (a previous stage's parquet
+    shards, or raw files for ingest stages); `sources` pairs each source manifest entry
+    with its files, for ingest stages that need the source's licence or policy.
+    """
+
+    name: str
+    stage_dir: Path
+    inputs: list[str]
+    options: BaseModel
+    executor: ExecutorConfig = field(default_factory=ExecutorConfig)
+    sources: list[tuple[Source, list[str]]] = field(default_factory=list)
+    force: bool = False
+    quiet: bool = False
+
+    @property
+    def shards_dir(self) -> Path:
+        return self.stage_dir / "shards"
+
+    @property
+    def excluded_dir(self) -> Path:
+        return self.stage_dir / "excluded"
+
+    def shard_writer(self, filename: str = "${rank}.parquet") -> ShardWriter:
+        return ShardWriter(str(self.shards_dir), output_filename=filename)
+
+    def exclusion_writer(self, step_name: str) -> ExclusionWriter:
+        return ExclusionWriter(str(self.excluded_dir), step_name)
+
+    def say(self, message: str) -> None:
+        if not self.quiet:
+            print(message, flush=True)
+
+
+@dataclass
+class Pass:
+    """One datatrove job of a multi-job stage. `accounting` marks the pass whose readers
+    count the stage's documents in (the one that writes kept and excluded shards)."""
+
+    name: str
+    steps: list
+    tasks: int | None = None
+    accounting: bool = False
+
+
+@dataclass
+class Stage:
+    name: str
+    options: type[BaseModel]
+    reads: str
+    writes: str
+
+    def is_complete(self, ctx: StageContext) -> bool:
+        return (ctx.stage_dir / "report.json").is_file()
+
+    def execute(self, ctx: StageContext) -> dict:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+@dataclass
+class DatatroveStage(Stage):
+    build: Callable[[StageContext], list] = None  # type: ignore[assignment]
+    figures: Callable[[StageContext, dict], dict] | None = None
+    count_kept: Callable[[StageContext], dict] | None = None
+
+    def passes(self, ctx: StageContext) -> list[Pass]:
+        built = self.build(ctx)
+        if built and isinstance(built[0], Pass):
+            if not any(p.accounting for p in built):
+                built[-1].accounting = True
+            return built
+        return [Pass("main", built, accounting=True)]
+
+    def execute(self, ctx: StageContext) -> dict:
+        passes = self.passes(ctx)
+        default_tasks = max(1, min(ctx.executor.tasks, len(ctx.inputs) or 1))
+        accounted = None
+        previous = None
+        for p in passes:
+            logging_dir = ctx.stage_dir if len(passes) == 1 else ctx.stage_dir / "passes" / p.name
+            executor = make_executor(
+                p.steps, ctx.executor, str(logging_dir), job_name=f"{ctx.name}_{p.name}",
+                tasks=p.tasks or default_tasks, depends=previous if ctx.executor.type == "slurm" else None,
+            )
+            executor.run()
+            previous = executor
+            if p.accounting:
+                accounted = logging_dir
+        if ctx.executor.type == "slurm":
+            return {"submitted": True}
+        merged = merge_task_stats(accounted)
+        if accounted != ctx.stage_dir and merged is not None:
+            (ctx.stage_dir / "stats.json").write_text(merged.to_json())
+        steps = step_stats(merged)
+        kept = self.count_kept(ctx) if self.count_kept else summarize_shards(ctx.shards_dir)
+        excluded = summarize_shards(ctx.excluded_dir)
+        report = {
+            "documents": {"in": documents_in(steps), "kept": kept["documents"], "excluded": excluded["documents"]},
+            "excluded_by_reason": excluded.pop("_reasons"),
+            "excluded_by_step": excluded.pop("_steps"),
+            "kept": {k: v for k, v in kept.items() if not k.startswith("_")},
+            "excluded": excluded,
+            "steps": steps,
+        }
+        if self.figures:
+            report["figures"] = self.figures(ctx, report)
+        return report
+
+
+@dataclass
+class FunctionStage(Stage):
+    run: Callable[[StageContext], dict] = None  # type: ignore[assignment]
+
+    def execute(self, ctx: StageContext) -> dict:
+        report = self.run(ctx)
+        report.setdefault("excluded_by_reason", {})
+        return report
+
+
+def run_stage(stage: Stage, ctx: StageContext) -> dict | None:
+    """Run one stage unless its report says it is already done; returns its report."""
+    report_path = ctx.stage_dir / "report.json"
+    if stage.is_complete(ctx) and not ctx.force:
+        ctx.say(f"[{ctx.name}] already complete ({report_path}); nothing to do (use --force to rerun)")
+        return json.loads(report_path.read_text())
+    if ctx.force and ctx.stage_dir.exists():
+        shutil.rmtree(ctx.stage_dir)
+    ctx.stage_dir.mkdir(parents=True, exist_ok=True)
+    ctx.say(f"[{ctx.name}] reads {stage.reads}; writes {ctx.stage_dir}")
+    started = time.time()
+    report = stage.execute(ctx)
+    if report.get("submitted"):
+        ctx.say(f"[{ctx.name}] submitted to {ctx.executor.type}; rerun this command when it finishes to write the report")
+        return None
+    check(ctx.name, report["documents"])
+    report = {
+        "stage": ctx.name,
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "elapsed_s": round(time.time() - started, 3),
+        "inputs": len(ctx.inputs),
+        "options": ctx.options.model_dump(mode="json"),
+        **report,
+    }
+    tmp = report_path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+    tmp.replace(report_path)
+    d = report["documents"]
+    ctx.say(f"[{ctx.name}] in={d['in']} kept={d['kept']} excluded={d['excluded']} ({report['elapsed_s']:.1f}s)")
+    return report
