@@ -21,6 +21,7 @@ SOURCES = ("web", "wiki", "code")
 # name -> (pyarrow type, what it means)
 METADATA_FIELDS: dict[str, tuple[pa.DataType, str]] = {
     "source": (pa.string(), "web | wiki | code"),
+    "dataset": (pa.string(), "name of the source-manifest entry the document came from"),
     "url": (pa.string(), "page or article URL"),
     "path": (pa.string(), "file path (code) or input file the record came from"),
     "title": (pa.string(), "page or article title"),
