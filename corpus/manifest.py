@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
 import os
@@ -17,6 +16,7 @@ from pydantic import Field
 
 from corpus import __version__
 from corpus.config import ConfigError, Strict, load_yaml, validate
+from corpus.inputs import resolve_inputs
 
 # The StarCoder / The Stack "permissive" set, which LLM-jp's code subset follows.
 PERMISSIVE_LICENCES = [
@@ -45,24 +45,6 @@ class SourceManifest(Strict):
     sources: list[Source] = Field(min_length=1)
 
 
-def resolve_paths(patterns: list[str], base: Path, where: str) -> list[str]:
-    """Files named by paths, directories (recursively) or globs; a pattern matching nothing is an error."""
-    out: list[str] = []
-    for pattern in patterns:
-        candidate = Path(pattern) if os.path.isabs(pattern) else base / pattern
-        matches = sorted(glob.glob(str(candidate), recursive=True)) if glob.has_magic(str(candidate)) else (
-            [str(candidate)] if candidate.exists() else []
-        )
-        if not matches:
-            raise ConfigError(f"{where}: input path not found: {candidate}")
-        for match in matches:
-            if os.path.isdir(match):
-                out.extend(str(p) for p in sorted(Path(match).rglob("*")) if p.is_file())
-            else:
-                out.append(os.path.abspath(match))
-    return [os.path.abspath(p) for p in out]
-
-
 def load_source_manifest(path: str | Path, run_dir: str | Path) -> list[tuple[Source, list[str]]]:
     """Validated sources with their resolved input files. `${run_dir}` may appear in paths."""
     data, lines = load_yaml(path)
@@ -72,7 +54,11 @@ def load_source_manifest(path: str | Path, run_dir: str | Path) -> list[tuple[So
     for i, source in enumerate(manifest.sources):
         patterns = [p.replace("${run_dir}", str(Path(run_dir).resolve())) for p in source.paths]
         line = lines.get(("sources", i, "paths"), "")
-        resolved.append((source, resolve_paths(patterns, base, f"{path}:{line}: sources[{i}].paths")))
+        try:
+            files = resolve_inputs(patterns, base=base)
+        except ConfigError as err:
+            raise ConfigError(f"{path}:{line}: sources[{i}].paths: {err}") from None
+        resolved.append((source, files))
     return resolved
 
 

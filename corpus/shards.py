@@ -6,11 +6,13 @@ the fixed schema of `corpus.schema`, so any stage can read any other stage's out
 
 from __future__ import annotations
 
+from typing import Iterator
+
 from datatrove.data import Document
-from datatrove.pipeline.readers import ParquetReader
 from datatrove.pipeline.writers import ParquetWriter
 
-from corpus.schema import SCHEMA, reader_adapter, writer_adapter
+from corpus.readers import PathListReader
+from corpus.schema import SCHEMA, row_to_document, writer_adapter
 
 
 class ShardWriter(ParquetWriter):
@@ -70,19 +72,25 @@ class ExclusionWriter(ShardWriter):
         super().write(document, rank, **kwargs)
 
 
-class ShardReader(ParquetReader):
-    """Reads a previous stage's shards (our schema) back into Documents.
+class ShardReader(PathListReader):
+    """Reads parquet shards of our schema (any previous stage's output) back into Documents.
 
-    Every row becomes a document, also rows with empty text: datatrove's base reader
-    skips those silently, which would break in = kept + excluded downstream.
+    Takes an explicit file list, so one stage can read several stages' shards (the filter
+    stage reads ingest_web, ingest_wiki and ingest_code). Every row becomes a document,
+    also rows with empty text: datatrove's base reader skips those silently, which would
+    break in = kept + excluded downstream.
     """
 
     name = "📖 shards"
 
-    def __init__(self, data_folder: str, glob_pattern: str = "**/*.parquet", **kwargs):
-        super().__init__(data_folder, glob_pattern=glob_pattern, adapter=reader_adapter, **kwargs)
+    def __init__(self, paths: list[str], batch_size: int = 1000, limit: int = -1):
+        super().__init__([p for p in paths if str(p).endswith(".parquet")], limit=limit)
+        self.batch_size = batch_size
 
-    def get_document_from_dict(self, data: dict, source_file: str, id_in_file: int | str):
-        parsed = self.adapter(data, source_file, id_in_file)
-        self.stat_update("documents_in")
-        return Document(text=parsed["text"], id=parsed["id"], metadata=parsed["metadata"])
+    def read_path(self, path: str) -> Iterator[Document]:
+        import pyarrow.parquet as pq
+
+        with pq.ParquetFile(path) as pf:
+            for batch in pf.iter_batches(batch_size=self.batch_size, columns=["text", "id", "metadata"]):
+                for row in batch.to_pylist():
+                    yield row_to_document(row)

@@ -1,0 +1,212 @@
+"""`jacorpus`: one command for every stage, a whole run, and reports.
+
+Every stage also runs alone: `jacorpus <stage> --input PATH... --output DIR` reads files,
+directories, globs or a previous stage's output directory, and writes its shards and
+`report.json` under DIR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from corpus.config import ConfigError, ExecutorConfig, load_yaml, validate
+
+DEMO_RUN_DIR = "runs/demo"
+
+STAGE_HELP = {
+    "ingest_web": "WARC files -> charset-correct, Japanese, extracted web documents",
+    "ingest_wiki": "MediaWiki pages-articles dumps -> clean article text",
+    "ingest_code": "source trees / archives / parquet -> licensed, filtered, secret-free code files",
+    "filter": "quality rules (web), PII masking (all), licence policy (all)",
+    "dedup": "exact and MinHash (character n-gram) near-duplicate removal across sources",
+    "tokenizer": "train a sentencepiece tokenizer on a sample of the kept documents",
+    "tokenize": "documents -> Megatron .bin/.idx token shards per source",
+    "train": "continue pre-training Llama weights on token shards",
+}
+
+
+def _parse_set(items: list[str]) -> dict[str, Any]:
+    """`--set a.b=1 --set c=[x,y]` -> nested dict; values are YAML."""
+    out: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise ConfigError(f"--set {item}: expected KEY=VALUE")
+        key, value = item.split("=", 1)
+        node = out
+        parts = key.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = yaml.safe_load(value)
+    return out
+
+
+def _deep_merge(a: dict, b: dict) -> dict:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = _deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _add_stage_args(p: argparse.ArgumentParser, stage: str) -> None:
+    p.add_argument("--input", "-i", nargs="+", required=True, metavar="PATH",
+                   help="files, directories, globs, or a previous stage's output directory")
+    p.add_argument("--output", "-o", required=True, metavar="DIR", help="stage directory: shards/, excluded/, report.json")
+    p.add_argument("--options", metavar="YAML", help="YAML file with this stage's options")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one option (YAML value)")
+    p.add_argument("--tasks", type=int, default=1, help="datatrove tasks (inputs are split across tasks by file)")
+    p.add_argument("--workers", type=int, default=-1, help="tasks run at once; -1 = all")
+    p.add_argument("--force", action="store_true", help="rerun even if the output directory holds a finished stage")
+    p.add_argument("--quiet", "-q", action="store_true")
+    if stage.startswith("ingest_"):
+        p.add_argument("--source-name", default="cli", help="dataset name recorded on each document")
+        p.add_argument("--licence", default=None, help="licence of the whole source, when known")
+    p.set_defaults(func=_run_standalone_stage, stage=stage)
+
+
+def _run_standalone_stage(args: argparse.Namespace) -> int:
+    from corpus.inputs import resolve_inputs
+    from corpus.manifest import Source
+    from corpus.stage import StageContext, run_stage
+    from pipelines import get_stage
+
+    stage = get_stage(args.stage)
+    options: dict[str, Any] = {}
+    lines: dict = {}
+    where = "--set"
+    if args.options:
+        options, lines = load_yaml(args.options)
+        where = args.options
+    options = _deep_merge(options or {}, _parse_set(args.set))
+    opts = validate(stage.options, options, where, lines)
+    inputs = resolve_inputs(args.input)
+    executor = validate(ExecutorConfig, {"tasks": args.tasks, "workers": args.workers}, "--tasks/--workers", {})
+    sources = []
+    if args.stage.startswith("ingest_"):
+        kind = args.stage.split("_", 1)[1]
+        sources = [(Source(name=args.source_name, kind=kind, paths=args.input, licence=args.licence), inputs)]
+    ctx = StageContext(name=args.stage, stage_dir=Path(args.output), inputs=inputs, options=opts,
+                       executor=executor, sources=sources, force=args.force, quiet=args.quiet)
+    run_stage(stage, ctx)
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from pipelines.run import run_pipeline
+
+    config = args.config
+    if config is None:
+        config = _prepare_demo(args.quiet)
+    reports = run_pipeline(config, force=args.force, quiet=args.quiet, only=args.stage or None)
+    if not args.quiet and reports:
+        from corpus.report import print_run_report
+
+        from corpus.config import load_pipeline_config
+
+        cfg, _ = load_pipeline_config(config)
+        print_run_report(Path(cfg.run_dir))
+    return 0
+
+
+def _prepare_demo(quiet: bool) -> str:
+    """The demo's inputs are made by the project, once, into runs/demo/inputs."""
+    import pipelines
+    from data_manifests.demo import make_all
+
+    inputs = Path(DEMO_RUN_DIR) / "inputs"
+    if not (inputs / ".complete").exists():
+        if not quiet:
+            print(f"[demo] writing demo inputs to {inputs}")
+        make_all(inputs)
+        (inputs / ".complete").touch()
+    return str(Path(pipelines.__file__).parent / "demo.yaml")
+
+
+def _report(args: argparse.Namespace) -> int:
+    from corpus.report import print_run_report, print_stage_report
+
+    path = Path(args.run)
+    if (path / "report.json").is_file():
+        print_stage_report(path, as_json=args.json)
+    else:
+        print_run_report(path, stage=args.stage, as_json=args.json)
+    return 0
+
+
+def _mount(sub, module: str, attr: str, name: str, extra: str) -> None:
+    """Subcommands owned by other packages; a missing optional dependency gives a clear message."""
+    try:
+        mod = __import__(module, fromlist=[attr])
+        getattr(mod, attr)(sub)
+    except ImportError as err:
+        p = sub.add_parser(name, help=f"(needs: pip install 'jacorpus[{extra}]')")
+
+        def missing(_args, err=err) -> int:
+            print(f"jacorpus {name}: {err}; install with: pip install 'jacorpus[{extra}]'", file=sys.stderr)
+            return 2
+
+        p.set_defaults(func=missing)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jacorpus",
+        description="Japanese pre-training corpus pipeline: ingest -> filter -> dedup -> tokenizer -> tokenize -> train.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="run every stage of a pipeline YAML (no argument: the demo)",
+                       description="Runs the stages of a pipeline YAML in order under its run_dir; "
+                                   "with no CONFIG, makes the demo inputs and runs every stage into ./runs/demo.")
+    p.add_argument("config", nargs="?", help="pipeline YAML (see pipelines/*.yaml)")
+    p.add_argument("--stage", action="append", help="run only these stages (repeatable)")
+    p.add_argument("--force", action="store_true", help="rerun stages that already finished")
+    p.add_argument("--quiet", "-q", action="store_true")
+    p.set_defaults(func=_run)
+
+    ingest = sub.add_parser("ingest", help="bring raw sources in: web | wiki | code")
+    ingest_sub = ingest.add_subparsers(dest="kind", required=True)
+    for kind in ("web", "wiki", "code"):
+        name = f"ingest_{kind}"
+        _add_stage_args(ingest_sub.add_parser(kind, help=STAGE_HELP[name], description=
+                                              f"{STAGE_HELP[name]}. Reads raw {kind} inputs; writes DIR/shards, "
+                                              "DIR/excluded, DIR/report.json."), name)
+
+    for name in ("filter", "dedup", "tokenize", "train"):
+        _add_stage_args(sub.add_parser(name, help=STAGE_HELP[name], description=
+                                       f"{STAGE_HELP[name]}. Writes its outputs and DIR/report.json."), name)
+
+    tok = sub.add_parser("tokenizer", help="train | eval | expand a Japanese tokenizer")
+    tok_sub = tok.add_subparsers(dest="action", required=True)
+    _add_stage_args(tok_sub.add_parser("train", help=STAGE_HELP["tokenizer"], description=
+                                       "Reads kept parquet shards; writes DIR/tokenizer.model, DIR/tokenizer.json, "
+                                       "DIR/report.json."), "tokenizer")
+    _mount(tok_sub, "tokenizer.cli", "add_eval_parser", "eval", "dev")
+    _mount(tok_sub, "tokenizer.cli", "add_expand_parser", "expand", "dev")
+    _mount(sub, "training.cli", "add_evaluate_parser", "evaluate", "train")
+
+    p = sub.add_parser("report", help="print a run's (or one stage's) report",
+                       description="Reads RUN/<stage>/report.json files and prints tables and the funnel.")
+    p.add_argument("run", help="run directory (or one stage directory)")
+    p.add_argument("--stage", help="only this stage")
+    p.add_argument("--json", action="store_true", help="print the raw JSON")
+    p.set_defaults(func=_report)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as err:
+        print(f"jacorpus: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""`--input PATH...` for standalone stages: files, directories, globs, or a previous stage's output."""
+
+from __future__ import annotations
+
+import glob
+import os
+from pathlib import Path
+
+from corpus.config import ConfigError
+
+# folders of a stage directory that hold bookkeeping, not data
+BOOKKEEPING = {"logs", "completions", "stats", "excluded", "passes", "work"}
+
+
+def stage_output_files(stage_dir: Path) -> list[str]:
+    """What a finished stage hands on: its kept parquet shards, or (no shards folder) its data files."""
+    shards = stage_dir / "shards"
+    if shards.is_dir():
+        return sorted(str(p) for p in shards.rglob("*.parquet"))
+    return sorted(
+        str(p) for p in stage_dir.rglob("*")
+        if p.is_file() and not (set(p.relative_to(stage_dir).parts[:-1]) & BOOKKEEPING)
+        and p.name not in ("report.json", "stats.json", "executor.json")
+    )
+
+
+def resolve_inputs(patterns: list[str], base: Path | None = None) -> list[str]:
+    out: list[str] = []
+    for pattern in patterns:
+        path = Path(pattern) if (base is None or os.path.isabs(pattern)) else base / pattern
+        matches = sorted(glob.glob(str(path), recursive=True)) if glob.has_magic(str(path)) else (
+            [str(path)] if path.exists() else []
+        )
+        if not matches:
+            raise ConfigError(f"input path not found: {path}")
+        for match in matches:
+            m = Path(match)
+            if m.is_dir() and (m / "report.json").is_file():
+                out.extend(stage_output_files(m))
+            elif m.is_dir():
+                out.extend(str(p) for p in sorted(m.rglob("*")) if p.is_file())
+            else:
+                out.append(str(m))
+    return [os.path.abspath(p) for p in out]

@@ -1,0 +1,94 @@
+"""Terminal view of stage reports: a funnel across the run, then each stage's details."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from corpus.config import STAGE_ORDER
+
+
+def load_reports(run_dir: Path) -> dict[str, dict]:
+    reports = {}
+    for name in STAGE_ORDER:
+        path = run_dir / name / "report.json"
+        if path.is_file():
+            reports[name] = json.loads(path.read_text())
+    return reports
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
+
+
+def funnel_table(reports: dict[str, dict]) -> Table:
+    table = Table(title="documents per stage (in = kept + excluded)")
+    for col in ("stage", "in", "kept", "excluded", "kept %", "balanced", "time s"):
+        table.add_column(col, justify="left" if col == "stage" else "right")
+    for name, r in reports.items():
+        d = r["documents"]
+        ok = d["in"] == d["kept"] + d["excluded"]
+        table.add_row(name, str(d["in"]), str(d["kept"]), str(d["excluded"]), _pct(d["kept"], d["in"]),
+                      "yes" if ok else "[red]NO[/red]", f"{r.get('elapsed_s', 0):.1f}")
+    return table
+
+
+def _counter_table(title: str, counts: dict, total: int | None = None, limit: int = 12) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("key")
+    table.add_column("count", justify="right")
+    if total:
+        table.add_column("share", justify="right")
+    for key, value in list(counts.items())[:limit]:
+        row = [str(key), str(value)] + ([_pct(value, total)] if total else [])
+        table.add_row(*row)
+    if len(counts) > limit:
+        table.add_row(f"... {len(counts) - limit} more", "", *([""] if total else []))
+    return table
+
+
+def print_stage(console: Console, name: str, r: dict) -> None:
+    d = r["documents"]
+    console.rule(f"[bold]{name}[/bold]  in {d['in']}  kept {d['kept']}  excluded {d['excluded']}")
+    kept = r.get("kept", {})
+    if kept.get("characters") is not None:
+        console.print(f"kept: {kept.get('characters', 0):,} characters, {kept.get('bytes', 0):,} bytes")
+    if r.get("excluded_by_reason"):
+        console.print(_counter_table("excluded by reason", r["excluded_by_reason"], d["in"]))
+    for key, title in (("by_source", "kept by source"), ("licences", "kept by licence"), ("pii", "PII masked (spans)")):
+        if kept.get(key):
+            console.print(_counter_table(title, kept[key]))
+    figures = r.get("figures")
+    if figures:
+        flat = {k: v for k, v in figures.items() if isinstance(v, (int, float, str))}
+        if flat:
+            console.print(_counter_table("figures", flat))
+
+
+def print_run_report(run_dir: Path, stage: str | None = None, as_json: bool = False) -> None:
+    reports = load_reports(run_dir)
+    if stage:
+        reports = {k: v for k, v in reports.items() if k == stage}
+    if as_json:
+        print(json.dumps(reports, indent=2, ensure_ascii=False))
+        return
+    console = Console()
+    if not reports:
+        console.print(f"no stage reports under {run_dir}")
+        return
+    console.print(funnel_table(reports))
+    for name, r in reports.items():
+        print_stage(console, name, r)
+
+
+def print_stage_report(stage_dir: Path, as_json: bool = False) -> None:
+    r = json.loads((stage_dir / "report.json").read_text())
+    if as_json:
+        print(json.dumps(r, indent=2, ensure_ascii=False))
+        return
+    console = Console()
+    console.print(funnel_table({r.get("stage", stage_dir.name): r}))
+    print_stage(console, r.get("stage", stage_dir.name), r)

@@ -1,0 +1,122 @@
+"""Assembles a whole run from a pipeline YAML: which stage reads what, in which order.
+
+Everything is validated before anything is written: the pipeline config, every source
+manifest, every input path and every stage's options. A bad config costs one line on
+stderr and leaves no files behind.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from corpus.config import STAGE_ORDER, ConfigError, PipelineConfig, load_pipeline_config, validate
+from corpus.inputs import resolve_inputs, stage_output_files
+from corpus.manifest import RunManifest, Source, load_source_manifest
+from corpus.stage import Stage, StageContext, run_stage
+from pipelines import get_stage
+
+# which earlier stages' outputs feed each stage in a full run
+UPSTREAM = {
+    "filter": ("ingest_web", "ingest_wiki", "ingest_code"),
+    "dedup": ("filter",),
+    "tokenizer": ("dedup",),
+    "tokenize": ("dedup",),
+    "train": ("tokenize",),
+}
+INGEST_KIND = {"ingest_web": "web", "ingest_wiki": "wiki", "ingest_code": "code"}
+
+
+@dataclass
+class PlannedStage:
+    stage: Stage
+    ctx: StageContext
+
+
+def plan(config_path: str | Path, force: bool = False, quiet: bool = False,
+         only: list[str] | None = None) -> tuple[PipelineConfig, list[PlannedStage], list[tuple[Source, list[str]]]]:
+    """Validate everything and build each enabled stage's context (inputs of later
+    stages are filled in when they run, from the stage before)."""
+    config_path = Path(config_path)
+    cfg, lines = load_pipeline_config(config_path)
+    run_dir = Path(cfg.run_dir)
+    sources: list[tuple[Source, list[str]]] = []
+    names = set()
+    for i, manifest in enumerate(cfg.sources):
+        manifest_path = (config_path.parent / manifest) if not Path(manifest).is_absolute() else Path(manifest)
+        if not manifest_path.is_file():
+            raise ConfigError(f"{config_path}:{lines.get(('sources', i), '')}: sources[{i}]: manifest not found: {manifest_path}")
+        for source, paths in load_source_manifest(manifest_path, run_dir):
+            if source.name in names:
+                raise ConfigError(f"{manifest_path}: source name '{source.name}' is used twice")
+            names.add(source.name)
+            sources.append((source, paths))
+    planned = []
+    for name in STAGE_ORDER:
+        stage_cfg = cfg.stages.get(name)
+        if stage_cfg is not None and not stage_cfg.enabled:
+            continue
+        if only and name not in only:
+            continue
+        stage = get_stage(name)
+        options = validate(stage.options, (stage_cfg.options if stage_cfg else {}), config_path, lines,
+                           prefix=("stages", name, "options"))
+        kind = INGEST_KIND.get(name)
+        stage_sources = [(s, p) for s, p in sources if s.kind == kind] if kind else sources
+        if kind and not stage_sources and not (stage_cfg and stage_cfg.inputs):
+            continue  # nothing of this kind to ingest
+        inputs = [p for _, ps in stage_sources for p in ps] if kind else []
+        if stage_cfg and stage_cfg.inputs:
+            inputs = resolve_inputs(stage_cfg.inputs, base=config_path.parent)
+        ctx = StageContext(
+            name=name, stage_dir=run_dir / name, inputs=inputs, options=options,
+            executor=(stage_cfg.executor if stage_cfg and stage_cfg.executor else cfg.executor),
+            sources=stage_sources, force=force, quiet=quiet,
+        )
+        planned.append(PlannedStage(stage, ctx))
+    return cfg, planned, sources
+
+
+def fill_upstream_inputs(ps: PlannedStage, run_dir: Path, explicit: bool) -> None:
+    name = ps.ctx.name
+    if explicit or name not in UPSTREAM:
+        return
+    inputs: list[str] = []
+    for upstream in UPSTREAM[name]:
+        if (run_dir / upstream / "report.json").is_file():
+            inputs.extend(stage_output_files(run_dir / upstream))
+    ps.ctx.inputs = inputs
+    if name == "tokenize" and getattr(ps.ctx.options, "tokenizer", "unset") is None:
+        ps.ctx.options.tokenizer = str(run_dir / "tokenizer" / "tokenizer.model")
+
+
+def run_pipeline(config_path: str | Path, force: bool = False, quiet: bool = False,
+                 only: list[str] | None = None) -> dict[str, dict]:
+    cfg, planned, sources = plan(config_path, force=force, quiet=quiet, only=only)
+    run_dir = Path(cfg.run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    manifest = RunManifest(run_dir)
+    manifest.start(cfg.model_dump(mode="json"), str(Path(config_path).resolve()))
+    for source, paths in sources:
+        manifest.add_inputs(source.name, paths)
+    manifest.save()
+    reports: dict[str, dict] = {}
+    for ps in planned:
+        stage_cfg = cfg.stages.get(ps.ctx.name)
+        fill_upstream_inputs(ps, run_dir, explicit=bool(stage_cfg and stage_cfg.inputs))
+        if ps.ctx.name in UPSTREAM and not ps.ctx.inputs and not ps.stage.is_complete(ps.ctx):
+            ps.ctx.say(f"[{ps.ctx.name}] no input from {', '.join(UPSTREAM[ps.ctx.name])}; skipped")
+            continue
+        report = run_stage(ps.stage, ps.ctx)
+        if report is None:  # submitted to a cluster
+            continue
+        reports[ps.ctx.name] = report
+        manifest.record_stage(ps.ctx.name, report)
+        manifest.save()
+    return reports
+
+
+def clean_run_dir(run_dir: Path) -> None:
+    if run_dir.exists():
+        shutil.rmtree(run_dir)
