@@ -16,20 +16,27 @@ from corpus.schema import SCHEMA, row_to_document, writer_adapter
 
 
 class ShardWriter(ParquetWriter):
-    """Kept documents of a stage, one parquet file per task."""
+    """Kept documents of a stage, one parquet file per task.
+
+    Files are written under a `.partial` name and renamed only when the task ends
+    cleanly, so a killed task never leaves a file that a later stage or a user could
+    take for a complete shard; the rerun of that task overwrites the partial file.
+    """
 
     name = "💾 shards"
+    PARTIAL = ".partial"
 
     def __init__(self, output_folder: str, output_filename: str = "${rank}.parquet", batch_size: int = 1000):
         super().__init__(
             output_folder,
-            output_filename=output_filename,
+            output_filename=output_filename + self.PARTIAL,
             adapter=writer_adapter,
             schema=SCHEMA,
             batch_size=batch_size,
             use_content_defined_chunking=False,
             max_file_size=-1,  # one file per task: names stay ${rank}.parquet
         )
+        self._opened: set[str] = set()
 
     def run(self, data, rank: int = 0, world_size: int = 1):
         # a task that keeps nothing still leaves an (empty) file, so a reader of this stage
@@ -48,6 +55,18 @@ class ShardWriter(ParquetWriter):
         if filename not in self._writers:
             handler = self.output_mg.get_file(filename)
             self._writers[filename] = pq.ParquetWriter(handler, schema=SCHEMA, compression=self.compression)
+            self._opened.add(filename)
+
+    def _write(self, document: dict, file_handler, filename: str):
+        self._opened.add(filename)
+        super()._write(document, file_handler, filename)
+
+    def __exit__(self, exc_type, exc_val, exc_tb):
+        self.close()
+        if exc_type is None:
+            for name in sorted(self._opened):
+                self.output_folder.mv(name, name[: -len(self.PARTIAL)])
+        self._opened.clear()
 
 
 class ExclusionWriter(ShardWriter):

@@ -125,3 +125,32 @@ def test_unreadable_file_is_an_excluded_document(tmp_path):
     report = run_stage(STAGE, ctx_for(tmp_path, [missing]))
     assert report["documents"] == {"in": 1, "kept": 0, "excluded": 1}
     assert report["excluded_by_reason"] == {"unreadable_file:FileNotFoundError": 1}
+
+
+class Crasher(PipelineStep):
+    name = "crasher"
+
+    def run(self, data, rank=0, world_size=1):
+        for i, doc in enumerate(data):
+            if i == 2:
+                raise RuntimeError("boom")
+            yield doc
+
+
+def test_failed_task_leaves_only_partial_files_and_no_report(tmp_path, inputs):
+    crashing = DatatroveStage(
+        name="crashing", options=Opts, reads="", writes="",
+        build=lambda ctx: [LineReader(ctx.inputs), Crasher(), ctx.shard_writer()],
+    )
+    ctx = ctx_for(tmp_path, inputs[:1])
+    ctx.executor = ExecutorConfig(tasks=1, workers=1)
+    with pytest.raises(Exception):
+        run_stage(crashing, ctx)
+    out = tmp_path / "out"
+    assert not list(out.rglob("*.parquet"))
+    assert list((out / "shards").glob("*.parquet.partial"))
+    assert not (out / "report.json").exists()
+    # the rerun (fixed pipeline) overwrites the partial file and completes
+    report = run_stage(STAGE, ctx_for(tmp_path, inputs[:1]))
+    assert report["documents"]["in"] == 4
+    assert not list(out.rglob("*.partial"))
