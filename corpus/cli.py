@@ -137,6 +137,12 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _inspect(args: argparse.Namespace) -> int:
+    from corpus.inspect import run_inspect
+
+    return run_inspect(args.shards, args.where, args.sample, args.limit, args.seed, args.excluded, args.chars, args.json)
+
+
 def _mount(sub, module: str, attr: str, name: str, extra: str) -> None:
     """Subcommands owned by other packages; a missing optional dependency gives a clear message."""
     try:
@@ -195,6 +201,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stage", help="only this stage")
     p.add_argument("--json", action="store_true", help="print the raw JSON")
     p.set_defaults(func=_report)
+
+    p = sub.add_parser("inspect", help="print documents from shards, filtered by metadata",
+                       description="Reads parquet shards (files, globs, or a stage directory) and prints documents "
+                                   "with their metadata.")
+    p.add_argument("shards", nargs="+", help="parquet files, globs, or a stage directory")
+    p.add_argument("--where", action="append", default=[], metavar="KEY=VALUE",
+                   help="metadata filter: KEY=VALUE, KEY!=VALUE, KEY~TEXT; dotted keys for maps (pii.EMAIL)")
+    p.add_argument("--sample", type=int, help="a uniform random sample of N matching documents")
+    p.add_argument("--limit", type=int, default=5, help="the first N matching documents (default 5)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--excluded", action="store_true", help="read a stage directory's excluded shards")
+    p.add_argument("--chars", type=int, default=600, help="characters of text shown per document")
+    p.add_argument("--json", action="store_true", help="one JSON object per document")
+    p.set_defaults(func=_inspect)
     return parser
 
 

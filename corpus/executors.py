@@ -2,11 +2,49 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 from datatrove.executor.base import PipelineExecutor
 
 from corpus.config import ExecutorConfig
+
+CONSOLE_LEVEL = os.environ.get("JACORPUS_LOG_LEVEL", "WARNING")
+
+
+def _install_console_level() -> None:
+    """datatrove prints every task's INFO log and stats to the console; our runner prints
+    one line per stage instead. Full logs still go to `<stage>/logs/task_*.log`; set
+    JACORPUS_LOG_LEVEL=INFO to see them live."""
+    import datatrove.executor.base as base
+    from loguru import logger
+
+    original = base.add_task_logger
+    if getattr(original, "_jacorpus", False):
+        return
+
+    def add_task_logger(logging_dir, rank, local_rank=0, node_rank=-1):
+        logfile = original(logging_dir, rank, local_rank, node_rank)
+        logger.remove()
+        logger.add(sys.stderr, level=CONSOLE_LEVEL if local_rank == 0 else "ERROR",
+                   format="{time:HH:mm:ss} | {level} | {message}")
+        logger.add(logfile, level="DEBUG", format="{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <8} | {name}:{function}:{line} - {message}")
+        return logfile
+
+    def console_only() -> None:
+        logger.remove()
+        logger.add(sys.stderr, level=CONSOLE_LEVEL, format="{time:HH:mm:ss} | {level} | {message}")
+
+    def close_task_logger(logfile):
+        logger.complete()
+        console_only()
+        logfile.close()
+
+    add_task_logger._jacorpus = True  # type: ignore[attr-defined]
+    base.add_task_logger = add_task_logger
+    base.close_task_logger = close_task_logger
+    console_only()
 
 
 def make_executor(
@@ -19,6 +57,7 @@ def make_executor(
     depends: PipelineExecutor | None = None,
 ) -> PipelineExecutor:
     workers = cfg.workers if cfg.workers != -1 else tasks
+    _install_console_level()
     if cfg.type == "local":
         from datatrove.executor import LocalPipelineExecutor
 

@@ -1,0 +1,135 @@
+"""`jacorpus inspect`: read documents out of shards, with our metadata columns in view.
+
+Like datatrove's inspect tool, but it knows our schema: `--where licence=CC-BY-4.0`
+filters on metadata, `--excluded` reads what a stage dropped, and each document shows
+why it was dropped and the measured value.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Iterator
+
+import pyarrow.parquet as pq
+from datatrove.data import Document
+
+from corpus.config import ConfigError
+from corpus.inputs import resolve_inputs
+from corpus.schema import row_to_document
+
+
+def shard_files(paths: list[str], excluded: bool = False) -> list[str]:
+    """Parquet files named directly, or those of a stage directory (kept, or excluded with --excluded)."""
+    out: list[str] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir() and (path / "shards").is_dir():
+            sub = path / ("excluded" if excluded else "shards")
+            out.extend(str(f) for f in sorted(sub.rglob("*.parquet")))
+        else:
+            out.extend(f for f in resolve_inputs([p]) if f.endswith(".parquet"))
+    if not out:
+        raise ConfigError(f"no parquet shards found in {' '.join(paths)}")
+    return out
+
+
+def parse_where(clauses: list[str]) -> list[tuple[str, str, str]]:
+    """`key=value`, `key!=value`, `key~substring`; keys are metadata keys, dotted for maps (pii.EMAIL)."""
+    parsed = []
+    for clause in clauses:
+        for op in ("!=", "=", "~"):
+            if op in clause:
+                key, value = clause.split(op, 1)
+                parsed.append((key.strip(), op, value.strip()))
+                break
+        else:
+            raise ConfigError(f"--where {clause}: expected KEY=VALUE, KEY!=VALUE or KEY~TEXT")
+    return parsed
+
+
+def _lookup(doc: Document, key: str):
+    if key in ("id", "text"):
+        return getattr(doc, key)
+    node = doc.metadata
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def matches(doc: Document, where: list[tuple[str, str, str]]) -> bool:
+    for key, op, value in where:
+        actual = _lookup(doc, key)
+        text = "" if actual is None else str(actual)
+        if op == "=" and text != value:
+            return False
+        if op == "!=" and text == value:
+            return False
+        if op == "~" and value not in text:
+            return False
+    return True
+
+
+def iter_documents(files: list[str]) -> Iterator[Document]:
+    for f in files:
+        with pq.ParquetFile(f) as pf:
+            for batch in pf.iter_batches(batch_size=500):
+                for row in batch.to_pylist():
+                    yield row_to_document(row)
+
+
+def select(files: list[str], where: list[tuple[str, str, str]], sample: int | None, limit: int, seed: int) -> list[Document]:
+    """Matching documents: the first `limit`, or a uniform random `sample` (reservoir, one pass)."""
+    rng = random.Random(seed)
+    chosen: list[Document] = []
+    seen = 0
+    for doc in iter_documents(files):
+        if not matches(doc, where):
+            continue
+        seen += 1
+        if sample is None:
+            chosen.append(doc)
+            if len(chosen) >= limit:
+                break
+        elif len(chosen) < sample:
+            chosen.append(doc)
+        else:
+            j = rng.randrange(seen)
+            if j < sample:
+                chosen[j] = doc
+    return chosen
+
+
+def render(docs: list[Document], chars: int, as_json: bool) -> None:
+    if as_json:
+        for doc in docs:
+            print(json.dumps({"id": doc.id, "text": doc.text, "metadata": doc.metadata}, ensure_ascii=False, default=str))
+        return
+    from rich.console import Console
+    from rich.panel import Panel
+    from rich.table import Table
+
+    console = Console()
+    for doc in docs:
+        meta = Table.grid(padding=(0, 2))
+        meta.add_column(style="bold cyan")
+        meta.add_column()
+        for key, value in doc.metadata.items():
+            meta.add_row(key, json.dumps(value, ensure_ascii=False, default=str) if isinstance(value, (dict, list)) else str(value))
+        text = doc.text if len(doc.text) <= chars else doc.text[:chars] + f" … [{len(doc.text) - chars} more characters]"
+        title = doc.id + (f"  [red]excluded: {doc.metadata['reason']}[/red]" if doc.metadata.get("reason") else "")
+        console.print(Panel.fit(meta, title=title, title_align="left"))
+        console.print(text, markup=False, highlight=False)
+        console.print()
+    console.print(f"[dim]{len(docs)} document(s)[/dim]")
+
+
+def run_inspect(paths: list[str], where: list[str], sample: int | None, limit: int, seed: int,
+                excluded: bool, chars: int, as_json: bool) -> int:
+    files = shard_files(paths, excluded=excluded)
+    docs = select(files, parse_where(where), sample, limit, seed)
+    render(docs, chars, as_json)
+    return 0
