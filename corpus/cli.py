@@ -130,6 +130,12 @@ def _report(args: argparse.Namespace) -> int:
     from corpus.report import print_run_report, print_stage_report
 
     path = Path(args.run)
+    if args.html:
+        from corpus.html_report import write_html_report
+
+        out = write_html_report(path, Path(args.html) if args.html is not True else None)
+        print(f"wrote {out}")
+        return 0
     if (path / "report.json").is_file():
         print_stage_report(path, as_json=args.json)
     else:
@@ -200,6 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run", help="run directory (or one stage directory)")
     p.add_argument("--stage", help="only this stage")
     p.add_argument("--json", action="store_true", help="print the raw JSON")
+    p.add_argument("--html", nargs="?", const=True, metavar="FILE",
+                   help="write one self-contained HTML report with plots (default RUN/report.html)")
     p.set_defaults(func=_report)
 
     p = sub.add_parser("inspect", help="print documents from shards, filtered by metadata",
