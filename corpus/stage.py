@@ -113,6 +113,7 @@ class DatatroveStage(Stage):
         default_tasks = max(1, min(ctx.executor.tasks, len(ctx.inputs) or 1))
         accounted = None
         previous = None
+        pending = False
         for p in passes:
             logging_dir = ctx.stage_dir if len(passes) == 1 else ctx.stage_dir / "passes" / p.name
             executor = make_executor(
@@ -121,10 +122,15 @@ class DatatroveStage(Stage):
             )
             executor.run()
             previous = executor
+            pending = pending or bool(executor.get_incomplete_ranks())
             if p.accounting:
                 accounted = logging_dir
-        if ctx.executor.type == "slurm":
+        if pending and ctx.executor.type == "slurm":
+            # a cluster executor returns once its jobs are queued: the report is written by
+            # the next invocation, when every task's completion marker is there
             return {"submitted": True}
+        if pending:
+            raise RuntimeError(f"stage {ctx.name}: some tasks did not complete; see {ctx.stage_dir}/logs")
         merged = merge_task_stats(accounted)
         if accounted != ctx.stage_dir and merged is not None:
             (ctx.stage_dir / "stats.json").write_text(merged.to_json())
