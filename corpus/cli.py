@@ -229,6 +229,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "quiet", False):
+        import os
+
+        os.environ["JACORPUS_QUIET"] = "1"
     try:
         return args.func(args)
     except ConfigError as err:

@@ -13,11 +13,32 @@ the task.
 
 from __future__ import annotations
 
+import os
+import sys
 from abc import abstractmethod
 from typing import Iterator
 
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
+from loguru import logger
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def progress_bar(paths: list[str], desc: str, enabled: bool = True):
+    """A bytes-based bar with ETA over a task's input files; off with --quiet, in CI, or
+    when stderr is not a terminal (logs stay clean)."""
+    quiet = os.environ.get("JACORPUS_QUIET") or os.environ.get("CI") or not sys.stderr.isatty()
+    if quiet or not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=sum(_size(p) for p in paths), desc=desc, unit="B", unit_scale=True, leave=False)
 
 
 class PathListReader(PipelineStep):
@@ -45,7 +66,9 @@ class PathListReader(PipelineStep):
         if data:
             yield from data
         count = 0
-        for path in self.paths[rank::world_size]:
+        mine = self.paths[rank::world_size]
+        bar = progress_bar(mine, f"{self.name} [task {rank}]", enabled=rank == 0)
+        for path in mine:
             self.stat_update("input_files")
             try:
                 for document in self.read_path(path):
@@ -54,8 +77,13 @@ class PathListReader(PipelineStep):
                     count += 1
                     if 0 < self.limit <= count:
                         return
-            except (OSError, EOFError, ValueError) as err:
+            except Exception as err:  # noqa: BLE001 - one bad file must not end the task
                 # the file itself is unreadable (not a recoverable record): count it as one
-                # excluded document so the loss is visible in the report
+                # excluded document so the loss is visible in the report, and log why
+                logger.opt(exception=err).warning(f"{self.name}: cannot read {path}: {err}")
                 self.stat_update("documents_in")
                 yield self.excluded(f"{path}#unreadable", f"unreadable_file:{type(err).__name__}", path, str(err)[:500])
+            if bar is not None:
+                bar.update(_size(path))
+        if bar is not None:
+            bar.close()
