@@ -143,6 +143,22 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fetch(args: argparse.Namespace) -> int:
+    from corpus.download import DownloadError, Policy
+    from corpus.fetch import fetch_manifest
+
+    policy = Policy(retries=args.retries, concurrency=args.concurrency,
+                    bandwidth_bytes_per_s=args.bandwidth_mbps * 125_000 if args.bandwidth_mbps else None,
+                    connect_timeout_s=args.timeout, read_timeout_s=args.timeout)
+    try:
+        fetch_manifest(args.manifest, args.output, policy, stream=args.stream,
+                       say=(lambda _m: None) if args.quiet else print)
+    except DownloadError as err:
+        print(f"jacorpus fetch: error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _inspect(args: argparse.Namespace) -> int:
     from corpus.inspect import run_inspect
 
@@ -179,6 +195,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="rerun stages that already finished")
     p.add_argument("--quiet", "-q", action="store_true")
     p.set_defaults(func=_run)
+
+    p = sub.add_parser("fetch", help="download a manifest's remote sources (Common Crawl, Wikipedia, git, URLs)",
+                       description="Reads a source manifest with `remote:` entries; writes DIR/<source>/ files "
+                                   "(resumable, retried, verified, renamed when whole), DIR/fetch.json and "
+                                   "DIR/sources.yaml (the manifest with local paths, for a pipeline YAML).")
+    p.add_argument("manifest", help="source manifest YAML (data_manifests/*.yaml)")
+    p.add_argument("--output", "-o", required=True, metavar="DIR")
+    p.add_argument("--stream", action="store_true", help="list remote WARC URLs for ingest to read directly, no download")
+    p.add_argument("--concurrency", type=int, default=4)
+    p.add_argument("--bandwidth-mbps", type=float, default=None, help="total bandwidth cap in megabits/s")
+    p.add_argument("--retries", type=int, default=5)
+    p.add_argument("--timeout", type=float, default=30.0, help="connect and read timeout, seconds")
+    p.add_argument("--quiet", "-q", action="store_true")
+    p.set_defaults(func=_fetch)
 
     ingest = sub.add_parser("ingest", help="bring raw sources in: web | wiki | code")
     ingest_sub = ingest.add_subparsers(dest="kind", required=True)

@@ -26,7 +26,11 @@ def stage_output_files(stage_dir: Path) -> list[str]:
 
 def resolve_inputs(patterns: list[str], base: Path | None = None) -> list[str]:
     out: list[str] = []
+    urls: list[str] = []
     for pattern in patterns:
+        if "://" in pattern:  # streamed from a remote store (http, s3, ...), read through fsspec
+            urls.append(pattern)
+            continue
         path = Path(pattern) if (base is None or os.path.isabs(pattern)) else base / pattern
         matches = sorted(glob.glob(str(path), recursive=True)) if glob.has_magic(str(path)) else (
             [str(path)] if path.exists() else []
@@ -41,4 +45,4 @@ def resolve_inputs(patterns: list[str], base: Path | None = None) -> list[str]:
                 out.extend(str(p) for p in sorted(m.rglob("*")) if p.is_file())
             else:
                 out.append(str(m))
-    return [os.path.abspath(p) for p in out]
+    return [os.path.abspath(p) for p in out] + urls

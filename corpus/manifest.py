@@ -12,11 +12,12 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from corpus import __version__
 from corpus.config import ConfigError, Strict, load_yaml, validate
 from corpus.inputs import resolve_inputs
+from corpus.remote_sources import Remote
 
 # The StarCoder / The Stack "permissive" set, which LLM-jp's code subset follows.
 PERMISSIVE_LICENCES = [
@@ -34,11 +35,19 @@ class LicencePolicy(Strict):
 class Source(Strict):
     name: str
     kind: Literal["web", "wiki", "code"]
-    paths: list[str] = Field(min_length=1, description="files, directories or globs; relative to the manifest")
+    paths: list[str] = Field(default_factory=list, description="files, directories, globs or URLs; relative to the manifest")
+    remote: Remote | None = Field(None, description="what `jacorpus fetch` downloads (Common Crawl, Wikipedia, git, URLs)")
     licence: str | None = Field(None, description="licence of the whole source when known (e.g. CC-BY-SA-4.0)")
     licence_policy: LicencePolicy | None = None
     sha256: dict[str, str] = Field(default_factory=dict, description="file name -> expected sha256")
     description: str = ""
+
+
+    @model_validator(mode="after")
+    def paths_or_remote(self) -> "Source":
+        if not self.paths and self.remote is None:
+            raise ValueError("a source needs paths or remote")
+        return self
 
 
 class SourceManifest(Strict):
@@ -52,6 +61,9 @@ def load_source_manifest(path: str | Path, run_dir: str | Path) -> list[tuple[So
     base = Path(path).resolve().parent
     resolved = []
     for i, source in enumerate(manifest.sources):
+        if not source.paths:
+            raise ConfigError(f"{path}:{lines.get(('sources', i), '')}: source '{source.name}' is remote: run "
+                              f"`jacorpus fetch {path} --output DIR` first and use DIR/sources.yaml")
         patterns = [p.replace("${run_dir}", str(Path(run_dir).resolve())) for p in source.paths]
         line = lines.get(("sources", i, "paths"), "")
         try:

@@ -23,6 +23,16 @@ from datatrove.pipeline.base import PipelineStep
 from loguru import logger
 
 
+def open_input(path: str):
+    """Binary file object for a local path or a URL (http(s), s3:// ... through fsspec), so
+    ingest can stream a remote WARC without keeping it on disk."""
+    if "://" in path and not path.startswith("file://"):
+        import fsspec
+
+        return fsspec.open(path, "rb", block_size=1 << 20).open()
+    return open(path.removeprefix("file://"), "rb")
+
+
 def _size(path: str) -> int:
     try:
         return os.path.getsize(path)

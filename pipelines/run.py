@@ -7,6 +7,7 @@ stderr and leaves no files behind.
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,19 +35,31 @@ class PlannedStage:
     ctx: StageContext
 
 
+@dataclass
+class Plan:
+    config: PipelineConfig
+    stages: list[PlannedStage]
+    sources: list[tuple[Source, list[str]]]
+    fetch_records: list[dict]
+
+
 def plan(config_path: str | Path, force: bool = False, quiet: bool = False,
-         only: list[str] | None = None) -> tuple[PipelineConfig, list[PlannedStage], list[tuple[Source, list[str]]]]:
+         only: list[str] | None = None) -> Plan:
     """Validate everything and build each enabled stage's context (inputs of later
     stages are filled in when they run, from the stage before)."""
     config_path = Path(config_path)
     cfg, lines = load_pipeline_config(config_path)
     run_dir = Path(cfg.run_dir)
     sources: list[tuple[Source, list[str]]] = []
+    fetch_records: list[dict] = []
     names = set()
     for i, manifest in enumerate(cfg.sources):
         manifest_path = (config_path.parent / manifest) if not Path(manifest).is_absolute() else Path(manifest)
         if not manifest_path.is_file():
             raise ConfigError(f"{config_path}:{lines.get(('sources', i), '')}: sources[{i}]: manifest not found: {manifest_path}")
+        fetched = manifest_path.parent / "fetch.json"
+        if fetched.is_file():  # sources acquired by `jacorpus fetch`: keep their URLs and checksums
+            fetch_records.append(json.loads(fetched.read_text()))
         for source, paths in load_source_manifest(manifest_path, run_dir):
             if source.name in names:
                 raise ConfigError(f"{manifest_path}: source name '{source.name}' is used twice")
@@ -75,7 +88,7 @@ def plan(config_path: str | Path, force: bool = False, quiet: bool = False,
             sources=stage_sources, force=force, quiet=quiet,
         )
         planned.append(PlannedStage(stage, ctx))
-    return cfg, planned, sources
+    return Plan(cfg, planned, sources, fetch_records)
 
 
 def fill_upstream_inputs(ps: PlannedStage, run_dir: Path, explicit: bool) -> None:
@@ -93,13 +106,16 @@ def fill_upstream_inputs(ps: PlannedStage, run_dir: Path, explicit: bool) -> Non
 
 def run_pipeline(config_path: str | Path, force: bool = False, quiet: bool = False,
                  only: list[str] | None = None) -> dict[str, dict]:
-    cfg, planned, sources = plan(config_path, force=force, quiet=quiet, only=only)
+    p = plan(config_path, force=force, quiet=quiet, only=only)
+    cfg, planned, sources = p.config, p.stages, p.sources
     run_dir = Path(cfg.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     manifest = RunManifest(run_dir)
     manifest.start(cfg.model_dump(mode="json"), str(Path(config_path).resolve()))
     for source, paths in sources:
-        manifest.add_inputs(source.name, paths)
+        manifest.add_inputs(source.name, [p for p in paths if "://" not in p])
+    if p.fetch_records:
+        manifest.data["fetched"] = p.fetch_records
     manifest.save()
     reports: dict[str, dict] = {}
     for ps in planned:
