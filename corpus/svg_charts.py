@@ -7,7 +7,7 @@ from html import escape
 PALETTE = ("#3b6ea8", "#d9822b", "#4f9a5b", "#b0413e", "#7d5ba6", "#8c6d31", "#3d8a8a", "#a63d7d")
 
 
-def hbar(items: list[tuple[str, float]], title: str, width: int = 640, unit: str = "", max_items: int = 15) -> str:
+def hbar(items: list[tuple[str, float]], title: str, width: int = 520, unit: str = "", max_items: int = 15) -> str:
     """Horizontal bars, labels left, values right; long tails are cut to max_items."""
     items = items[:max_items]
     if not items:
