@@ -1,0 +1,118 @@
+"""HTML -> text: edge trimming, both extractors, failures marked and then excluded."""
+
+from __future__ import annotations
+
+import time
+
+from datatrove.data import Document
+
+from filters.web import extraction
+from filters.web.extraction import ExtractionResultFilter, HtmlToText, extract_text, trim_edges
+
+ARTICLE = """<html lang="ja"><head><title>記事</title></head><body>
+<nav><a href="/">ホーム</a> <a href="/news">ニュース</a></nav>
+<article><h1>図書館の新しいサービス</h1>
+<p>市立図書館では、今年の春から本の宅配サービスを始めました。</p>
+<p>電話で読みたい本を伝えていただければ、ボランティアの方がご自宅までお届けします。</p>
+</article>
+<footer>Copyright 2024</footer></body></html>"""
+
+
+def test_trim_edges_cuts_menus_before_the_first_sentence():
+    text = "ホーム\nニュース\n見出し\n本文の最初の文です。とても大事です。\n二つ目の段落もあります。ここも大事。"
+    assert trim_edges(text) == "本文の最初の文です。とても大事です。\n二つ目の段落もあります。ここも大事。"
+
+
+def test_trim_edges_cuts_a_short_footer_but_keeps_a_long_tail():
+    body = "本文の最初の文です。とても大事です。\n" * 5
+    assert trim_edges(body + "利用規約\nCopyright") == body.strip()
+    long_tail = "\n".join(f"関連リンク{i}" for i in range(40))
+    assert trim_edges(body + long_tail).endswith("関連リンク39")
+
+
+def test_trim_edges_keeps_text_without_any_sentence():
+    assert trim_edges("  商品A \n\n 商品B  ") == "商品A\n商品B"
+
+
+def test_resiliparse_extracts_the_article_without_navigation():
+    text = extract_text(ARTICLE)
+    assert text.startswith("市立図書館では、今年の春から本の宅配サービスを始めました。")
+    assert "ホーム" not in text and "Copyright" not in text
+
+
+def test_trafilatura_extractor_is_available_as_an_option():
+    text = extract_text(ARTICLE, extractor="trafilatura")
+    assert "ボランティアの方がご自宅までお届けします。" in text
+
+
+RUBY_PAGE = """<html lang="ja"><body><article>
+<p><ruby>子<rt>こ</rt></ruby>どもへの<a href="javascript:void(0)" class="dicWin"><ruby><span class="under">虐待</span><rt>ぎゃくたい</rt></ruby></a>をなくすため、<a href="#" class="dicWin"><ruby><span class="under">親</span><rt>おや</rt></ruby></a>が<ruby>東<rp>(</rp><rt>とう</rt><rp>)</rp>京<rt>きょう</ruby>で<a href="/a">体罰</a>を<a href="/b">禁止</a>することになりました。</p>
+<p>二つ目の段落も十分に長い文章で書かれています。ここも本文です。</p>
+</article></body></html>"""
+
+
+def test_ruby_readings_are_removed_and_the_base_text_kept():
+    for extractor in ("resiliparse", "trafilatura"):
+        text = extract_text(RUBY_PAGE, extractor=extractor)
+        assert text.startswith("子どもへの虐待をなくすため、"), (extractor, text)
+        assert not any(reading in text for reading in ("ぎゃくたい", "おや", "とう", "きょう", "(")), (extractor, text)
+
+
+def test_single_kanji_and_particles_between_links_survive_resiliparse():
+    text = extract_text(RUBY_PAGE)
+    assert "親が東京で体罰を禁止することになりました。" in text
+    assert "\u200b" not in text
+
+
+def test_nhk_easy_page_reads_the_same_with_both_extractors(shared_data):
+    from filters.web.extraction_quality import load_pages
+
+    (page,) = [html for source, html in load_pages(shared_data / "web").items() if "nhk.or.jp" in source]
+    ours = extract_text(page)
+    assert "親が子どもを教育するために、たたいたり蹴ったりする体罰を禁止することになりました。" in ours
+    assert ours == extract_text(page, extractor="trafilatura")
+
+
+def run_step(step, docs):
+    return list(step.run(iter(docs)))
+
+
+def test_html_to_text_in_sandbox_replaces_html_by_text():
+    docs = run_step(HtmlToText(timeout_s=5.0), [Document(text=ARTICLE, id="a", metadata={})])
+    assert docs[0].text.startswith("市立図書館では") and docs[0].metadata["html_chars"] == len(ARTICLE)
+
+
+def _slow_extract(page, extractor="resiliparse", trim=True):
+    if "遅いページ" in page:
+        time.sleep(30)
+    return page
+
+
+def test_a_page_over_the_time_limit_is_marked_and_the_next_page_still_extracts(monkeypatch):
+    # stands in for a pathological page: the sandbox must abandon it and restart its worker
+    monkeypatch.setattr(extraction, "extract_text", _slow_extract)
+    started = time.monotonic()
+    docs = run_step(HtmlToText(timeout_s=1.0), [
+        Document(text="<p>遅いページ</p>", id="slow", metadata={}), Document(text="<p>普通</p>", id="ok", metadata={}),
+    ])
+    assert time.monotonic() - started < 15
+    assert docs[0].metadata["extraction_failure"] == "extraction_timeout"
+    assert "extraction_failure" not in docs[1].metadata and docs[1].text == "<p>普通</p>"
+    result = ExtractionResultFilter()
+    assert result.filter(docs[0]) == (False, "extraction_timeout") and result.filter(docs[1]) is True
+
+
+def test_extractor_exception_is_marked_as_error(monkeypatch):
+    def broken(page, extractor="resiliparse", trim=True):
+        raise RuntimeError("parser bug")
+
+    monkeypatch.setattr(extraction, "extract_text", broken)
+    docs = run_step(HtmlToText(timeout_s=None), [Document(text="<p>x</p>", id="e", metadata={})])
+    assert docs[0].metadata["extraction_failure"] == "extraction_error"
+    assert "parser bug" in docs[0].metadata["extraction_error"]
+
+
+def test_page_with_no_text_is_extraction_empty():
+    docs = run_step(HtmlToText(timeout_s=None), [Document(text="<html><body><script>x=1</script></body></html>",
+                                                          id="s", metadata={})])
+    assert ExtractionResultFilter().filter(docs[0]) == (False, "extraction_empty")
