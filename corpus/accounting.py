@@ -27,7 +27,8 @@ def parquet_files(folder: Path) -> list[Path]:
 
 def summarize_shards(folder: Path) -> dict:
     """Document, byte and character counts of a shard folder, with breakdowns by
-    source, licence, PII type and (for excluded shards) reason and step."""
+    source, licence, PII type and (for excluded shards) reason and step. Reads batch by
+    batch, so memory stays flat however large a shard grows."""
     docs = chars = nbytes = 0
     by_source: Counter = Counter()
     licences: Counter = Counter()
@@ -35,21 +36,22 @@ def summarize_shards(folder: Path) -> dict:
     reasons: Counter = Counter()
     steps: Counter = Counter()
     for path in parquet_files(folder):
-        table = pq.read_table(path, columns=["text", "metadata"])
-        if table.num_rows == 0:
-            continue
-        docs += table.num_rows
-        text = table.column("text")
-        chars += pc.sum(pc.utf8_length(text)).as_py() or 0
-        nbytes += pc.sum(pc.binary_length(text)).as_py() or 0
-        meta = table.column("metadata").combine_chunks()
-        by_source.update(v or "unknown" for v in meta.field("source").to_pylist())
-        licences.update(v or "unknown" for v in meta.field("licence").to_pylist())
-        reasons.update(v for v in meta.field("reason").to_pylist() if v)
-        steps.update(v for v in meta.field("excluded_by").to_pylist() if v)
-        for entry in meta.field("pii").to_pylist():
-            for key, value in entry or []:
-                pii[key] += value
+        with pq.ParquetFile(path) as pf:
+            for batch in pf.iter_batches(batch_size=4096, columns=["text", "metadata"]):
+                if batch.num_rows == 0:
+                    continue
+                docs += batch.num_rows
+                text = batch.column("text")
+                chars += pc.sum(pc.utf8_length(text)).as_py() or 0
+                nbytes += pc.sum(pc.binary_length(text)).as_py() or 0
+                meta = batch.column("metadata")
+                by_source.update(v or "unknown" for v in meta.field("source").to_pylist())
+                licences.update(v or "unknown" for v in meta.field("licence").to_pylist())
+                reasons.update(v for v in meta.field("reason").to_pylist() if v)
+                steps.update(v for v in meta.field("excluded_by").to_pylist() if v)
+                for entry in meta.field("pii").to_pylist():
+                    for key, value in entry or []:
+                        pii[key] += value
     return {
         "documents": docs,
         "bytes": nbytes,

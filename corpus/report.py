@@ -63,9 +63,47 @@ def print_stage(console: Console, name: str, r: dict) -> None:
             console.print(_counter_table(title, kept[key]))
     figures = r.get("figures")
     if figures:
-        flat = {k: v for k, v in figures.items() if isinstance(v, (int, float, str))}
-        if flat:
-            console.print(_counter_table("figures", flat))
+        print_figures(console, figures)
+
+
+def _scalar(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, (dict, list)):
+        text = json.dumps(value, ensure_ascii=False, default=str)
+        return text if len(text) <= 80 else text[:77] + "..."
+    return str(value)
+
+
+def print_figures(console: Console, figures: dict, title: str = "figures") -> None:
+    """A stage's own figures: scalars in one table, each nested mapping in its own, lists of
+    records (example pairs, ...) as a few rows."""
+    flat = {k: v for k, v in figures.items() if not isinstance(v, (dict, list))}
+    if flat:
+        table = Table(title=title, title_justify="left")
+        table.add_column("figure")
+        table.add_column("value", justify="right")
+        for k, v in flat.items():
+            table.add_row(str(k), _scalar(v))
+        console.print(table)
+    for key, value in figures.items():
+        if isinstance(value, dict) and value:
+            table = Table(title=key, title_justify="left")
+            table.add_column("key")
+            table.add_column("value", justify="right")
+            for k, v in list(value.items())[:15]:
+                table.add_row(str(k), _scalar(v))
+            if len(value) > 15:
+                table.add_row(f"... {len(value) - 15} more", "")
+            console.print(table)
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            cols = list(value[0].keys())[:6]
+            table = Table(title=key, title_justify="left")
+            for c in cols:
+                table.add_column(str(c))
+            for row in value[:5]:
+                table.add_row(*(_scalar(row.get(c)) for c in cols))
+            console.print(table)
 
 
 def print_run_report(run_dir: Path, stage: str | None = None, as_json: bool = False) -> None:
