@@ -1,0 +1,5 @@
+"""Licence policy over documents that carry their licence (docs/pii.md#licence-policy)."""
+
+from filters.licence.policy import LicenceOptions, LicencePolicyFilter
+
+__all__ = ["LicenceOptions", "LicencePolicyFilter"]
