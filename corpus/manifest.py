@@ -19,17 +19,18 @@ from corpus.config import ConfigError, Strict, load_yaml, validate
 from corpus.inputs import resolve_inputs
 from corpus.remote_sources import Remote
 
-# The StarCoder / The Stack "permissive" set, which LLM-jp's code subset follows.
+# Permissive code licences: The Stack / StarCoder's set, which LLM-jp's code subset follows.
+# No share-alike (CC-BY-SA) or copyleft id belongs here.
 PERMISSIVE_LICENCES = [
-    "MIT", "BSD-2-Clause", "BSD-3-Clause", "Apache-2.0", "ISC", "Unlicense", "CC0-1.0", "Zlib",
-    "0BSD", "PSF-2.0", "BSL-1.0", "MIT-0", "CC-BY-4.0", "CC-BY-3.0", "CC-BY-SA-4.0", "CC-BY-SA-3.0",
-    "public-domain",
+    "MIT", "MIT-0", "BSD-2-Clause", "BSD-3-Clause", "0BSD", "Apache-2.0", "ISC", "Unlicense", "CC0-1.0",
+    "Zlib", "PSF-2.0", "BSL-1.0", "public-domain",
 ]
 
 
 class LicencePolicy(Strict):
     allow: list[str] | None = Field(None, description="licence ids kept; null keeps any known licence")
-    unknown: Literal["keep", "exclude"] = "keep"
+    unknown: Literal["keep", "exclude"] | None = Field(
+        None, description="documents with no licence evidence; null = the kind's default (code: exclude, web/wiki: keep)")
 
 
 class Source(Strict):

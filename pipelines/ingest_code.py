@@ -81,7 +81,7 @@ def _policies(ctx: StageContext, opts: Options) -> tuple[Policy, dict[str, Polic
         if source.licence_policy is not None:
             allow = source.licence_policy.allow
             per_dataset[source.name] = Policy(allow=tuple(allow) if allow is not None else None,
-                                              unknown=source.licence_policy.unknown)
+                                              unknown=source.licence_policy.unknown or opts.licence_unknown)
     return default, per_dataset
 
 

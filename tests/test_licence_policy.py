@@ -115,3 +115,12 @@ def test_licence_filter_sends_rejects_to_the_exclusion_writer(tmp_path):
     assert [d.metadata["licence"] for d in kept] == ["MIT"]
     rows = [r for p in tmp_path.rglob("*.parquet") for r in pq.read_table(p).to_pylist()]
     assert [r["metadata"]["reason"] for r in rows] == ["licence:GPL-2.0+"]
+
+
+def test_manifest_allow_list_without_unknown_takes_the_kinds_default_for_unknown():
+    code = Source(name="repos", kind="code", paths=["x"], licence_policy=LicencePolicy(allow=["MIT"]))
+    web = Source(name="crawl", kind="web", paths=["x"], licence_policy=LicencePolicy(allow=["CC-BY-4.0"]))
+    f = LicencePolicyFilter(LicenceOptions(), sources=[code, web])
+    assert f.filter(doc(None, "code", "repos")) == (False, "licence:unknown")  # code: no licence, no entry
+    assert keeps(f, doc(None, "web", "crawl"))  # web: most pages state none
+    assert f.filter(doc("Apache-2.0", "code", "repos")) == (False, "licence:Apache-2.0")

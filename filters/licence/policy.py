@@ -90,10 +90,14 @@ class LicencePolicyFilter(BaseFilter):
 
     def policy_for(self, doc: Document) -> tuple[LicencePolicy, Source | None]:
         source = self.sources.get(doc.metadata.get("dataset"))
-        if source is not None and source.licence_policy is not None:
-            return source.licence_policy, source
         kind = doc.metadata.get("source") or (source.kind if source else None)
-        return getattr(self.options, kind) if kind in ("web", "wiki", "code") else self.options.default, source
+        kind_default = getattr(self.options, kind) if kind in ("web", "wiki", "code") else self.options.default
+        if source is not None and source.licence_policy is not None:
+            own = source.licence_policy
+            if own.unknown is None:  # the manifest chose an allow list only: the kind decides unknowns
+                own = own.model_copy(update={"unknown": kind_default.unknown})
+            return own, source
+        return kind_default, source
 
     def licence_allowed(self, licence_id: str, policy: LicencePolicy) -> bool:
         """One id (no operators) under `policy`, `deny` and `commercial_only`."""
