@@ -1,0 +1,8 @@
+"""Japanese quality filters for web text: one shared analysis per document, Swallow and
+LLM-jp/HojiChar rules as datatrove filters, and the clean-up that runs before them.
+
+Entry points: `filters.quality.chain.quality_steps(options)` (the datatrove steps),
+`filters.quality.cleanup.TextCleanup`, `filters.quality.options.QualityOptions` (every
+threshold with its source), `filters.quality.word_tokenizer.register_japanese_word_tokenizer()`
+(fugashi for datatrove's own `ja` steps). docs/filter.md describes the rules.
+"""

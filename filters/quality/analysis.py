@@ -1,0 +1,173 @@
+"""The one analysis of a document that every quality rule reads.
+
+Character classes, paragraphs, sentences, character n-gram repetition and (only when a
+rule asks for it) one fugashi/MeCab pass are computed at most once per text and shared
+by all rules, so adding a rule never adds another scan or another tokenization. Each
+part is computed on first use, so a chain that only checks length pays only for length.
+
+The analysis is a function of the text alone, so it is cached by text: the cache hands
+the same object to every rule that looks at the same document (datatrove's Document has
+`__slots__`, so it cannot carry the analysis itself, and metadata would be written to
+the shards). When a step changes the text (clean-up, PII masking), the next lookup
+simply computes a fresh analysis.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Callable
+from functools import cached_property
+
+import numpy as np
+
+from filters.quality.char_ngrams import ngram_repetition
+
+# --- character classes -----------------------------------------------------------------
+OTHER, SPACE, HIRAGANA, KATAKANA, KANJI, JA_PUNCT, LATIN, DIGIT, SYMBOL, REPLACEMENT = range(10)
+CLASS_NAMES = ("other", "space", "hiragana", "katakana", "kanji", "ja_punct", "latin", "digit", "symbol", "replacement")
+
+# (first code point, class) for consecutive ranges; a range lasts until the next entry
+_RANGES: list[tuple[int, int]] = [
+    (0x00, OTHER), (0x09, SPACE), (0x0E, OTHER), (0x20, SPACE), (0x21, SYMBOL), (0x30, DIGIT), (0x3A, SYMBOL),
+    (0x41, LATIN), (0x5B, SYMBOL), (0x61, LATIN), (0x7B, SYMBOL), (0x7F, OTHER), (0x85, SPACE), (0x86, OTHER),
+    (0xA0, SPACE), (0xA1, SYMBOL), (0xC0, LATIN), (0x250, OTHER),
+    (0x2000, SPACE), (0x200B, OTHER), (0x2010, SYMBOL), (0x2028, SPACE), (0x202A, OTHER), (0x2030, SYMBOL),
+    (0x2070, OTHER), (0x2100, SYMBOL), (0x2C00, OTHER),
+    (0x3000, SPACE), (0x3001, JA_PUNCT), (0x3005, KANJI), (0x3008, JA_PUNCT), (0x3040, HIRAGANA),
+    (0x30A0, KATAKANA), (0x3100, OTHER), (0x31F0, KATAKANA), (0x3200, OTHER),
+    (0x3400, KANJI), (0x4DC0, OTHER), (0x4E00, KANJI), (0xA000, OTHER),
+    (0xF900, KANJI), (0xFB00, OTHER), (0xFF01, JA_PUNCT), (0xFF10, DIGIT), (0xFF1A, JA_PUNCT),
+    (0xFF21, LATIN), (0xFF3B, JA_PUNCT), (0xFF41, LATIN), (0xFF5B, JA_PUNCT), (0xFF66, KATAKANA),
+    (0xFFA0, OTHER), (0xFFFD, REPLACEMENT), (0xFFFE, OTHER),
+    (0x20000, KANJI), (0x31350, OTHER),
+]
+_STARTS = np.array([start for start, _ in _RANGES], dtype=np.uint32)
+_CLASSES = np.array([cls for _, cls in _RANGES], dtype=np.int64)
+
+# --- sentences ---------------------------------------------------------------------------
+TERMINALS = "。！？!?"
+# a sentence runs to a run of terminal punctuation (plus closing brackets) or to a line end
+SENTENCE = re.compile(r"[^\n。！？!?]*[。！？!?]+[」』）)】〉》”’\"']*|[^\n。！？!?]+")
+_TERMINAL_RUN = re.compile(r"[。！？!?]+")
+
+
+class TextAnalysis:
+    """Everything the rules measure, each part computed on first use."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._memo: dict[Callable, object] = {}
+
+    def figure(self, measure: Callable[[TextAnalysis], float]) -> float:
+        """A rule's value, measured once per text however many steps ask for it."""
+        try:
+            return self._memo[measure]  # type: ignore[return-value]
+        except KeyError:
+            value = self._memo[measure] = float(measure(self))
+            return value
+
+    def memo(self, key: Callable, compute: Callable[[TextAnalysis], object]) -> object:
+        """Any per-text result, keyed by the function (or bound method) that owns it."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = compute(self)
+            return value
+
+    # characters
+    @cached_property
+    def codepoints(self) -> np.ndarray:
+        return np.frombuffer(self.text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+    @cached_property
+    def char_classes(self) -> np.ndarray:
+        return _CLASSES[np.searchsorted(_STARTS, self.codepoints, side="right") - 1]
+
+    @cached_property
+    def class_counts(self) -> dict[str, int]:
+        counts = np.bincount(self.char_classes, minlength=len(CLASS_NAMES))
+        return {name: int(counts[i]) for i, name in enumerate(CLASS_NAMES)}
+
+    @cached_property
+    def letters(self) -> int:
+        """Characters that are not whitespace: Swallow counts these, not bytes."""
+        return len(self.text) - self.class_counts["space"]
+
+    def fraction(self, *classes: str) -> float:
+        """Share of the non-whitespace characters that fall in the given classes."""
+        if not self.letters:
+            return 0.0
+        return sum(self.class_counts[c] for c in classes) / self.letters
+
+    @cached_property
+    def compact_codepoints(self) -> np.ndarray:
+        """Code points without whitespace: what character n-grams run over."""
+        return self.codepoints[self.char_classes != SPACE]
+
+    # structure
+    @cached_property
+    def lines(self) -> list[str]:
+        """All lines, as split by newline (empty ones included)."""
+        return self.text.split("\n")
+
+    @cached_property
+    def paragraphs(self) -> list[str]:
+        """Non-empty lines, stripped: extracted web text puts one paragraph per line."""
+        return [s for s in (line.strip() for line in self.lines) if s]
+
+    @cached_property
+    def sentences(self) -> list[str]:
+        """Sentences ended by 。！？!? (with closing brackets) or by a line break."""
+        return [s for s in (m.strip() for m in SENTENCE.findall(self.text)) if s]
+
+    @cached_property
+    def terminal_runs(self) -> int:
+        """Sentence-ending punctuation runs (「。」」 counts once): the kuten density of LLM-jp/Swallow."""
+        return len(_TERMINAL_RUN.findall(self.text))
+
+    # repetition
+    @cached_property
+    def _ngrams(self) -> tuple[dict[int, float], dict[int, float]]:
+        return ngram_repetition(self.compact_codepoints, top_ns=(2, 3, 4), dup_ns=(5, 6, 7, 8, 9, 10))
+
+    def top_ngram_fraction(self, n: int) -> float:
+        return self._ngrams[0][n] if n in self._ngrams[0] else ngram_repetition(self.compact_codepoints, (n,), ())[0][n]
+
+    def dup_ngram_fraction(self, n: int) -> float:
+        return self._ngrams[1][n] if n in self._ngrams[1] else ngram_repetition(self.compact_codepoints, (), (n,))[1][n]
+
+    # words (only when a rule needs them)
+    @cached_property
+    def pos_counts(self) -> dict[str, int]:
+        """Tokens per top-level UniDic part of speech, from one MeCab pass (fugashi, unidic-lite)."""
+        from filters.quality.word_tokenizer import pos_counts
+
+        return pos_counts(self.text)
+
+
+class AnalysisCache:
+    """A few recent analyses keyed by text; a datatrove pipeline streams one document at a time."""
+
+    def __init__(self, size: int = 8):
+        self.size = size
+        self._items: OrderedDict[str, TextAnalysis] = OrderedDict()
+
+    def get(self, text: str) -> TextAnalysis:
+        found = self._items.get(text)
+        if found is not None:
+            self._items.move_to_end(text)
+            return found
+        analysis = TextAnalysis(text)
+        self._items[text] = analysis
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return analysis
+
+
+_CACHE = AnalysisCache()
+
+
+def analysis_of(text: str) -> TextAnalysis:
+    """The shared analysis of `text` (computed now, or reused from an earlier step)."""
+    return _CACHE.get(text)

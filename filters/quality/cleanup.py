@@ -1,0 +1,198 @@
+"""Text clean-up before the quality rules (Swallow §3.6 "modification", run first here).
+
+- Unicode NFKC, so that full-width Latin letters and digits, half-width katakana and
+  compatibility characters are counted by the rules as what they are. "safe" NFKC keeps
+  the few characters NFKC would change in a way that matters for Japanese text (… to
+  "...", ‥, the wave dashes ～ 〜 to "~"), so ellipsis rules and prose keep them.
+- Full-width ．，used as sentence punctuation become 。、(Swallow normalizes these), but
+  not between digits, where they are a decimal point or a thousands separator (３．５).
+- Trailing boilerplate lines (copyright, "back to top", share buttons, footer menus) are
+  cut from the end of the page, at most `footer_lines` of them.
+
+A plain PipelineStep: it edits text, it never drops a document. The number of documents
+changed and characters removed go to the step's stats.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from datatrove.data import DocumentsPipeline
+from datatrove.pipeline.base import PipelineStep
+
+from filters.quality.options import LISTS_DIR, CleanupOptions
+
+_NFKC_KEEP = "…‥～〜"
+_FULL_WIDTH_MARK = re.compile("[．，]")
+_DIGITS = set("0123456789０１２３４５６７８９")
+_HAS_KANA = re.compile(r"[\u3041-\u309f\u30a1-\u30fa]")
+
+
+_SUPPLEMENTARY = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _changes_under_nfkc(cp: int, composing: set[int]) -> bool:
+    ch = chr(cp)
+    return (unicodedata.normalize("NFKC", ch) != ch or unicodedata.combining(ch) != 0 or cp in composing) and ch not in _NFKC_KEEP
+
+
+@lru_cache(maxsize=1)
+def _composing() -> set[int]:
+    """Second halves of canonical pairs: they compose with what precedes them even where NFKC
+    leaves them alone on their own (combining marks, and a few starters such as Hangul vowels)."""
+    out = {int(d.split()[1], 16) for d in map(unicodedata.decomposition, map(chr, range(0x30000)))
+           if d and not d.startswith("<") and len(d.split()) == 2}
+    return out | set(range(0x1160, 0x1200))  # Hangul jungseong/jongseong: algorithmic composition
+
+
+@lru_cache(maxsize=1)
+def _nfkc_unstable() -> re.Pattern:
+    """Runs of BMP characters that NFKC changes or that compose with what precedes them.
+
+    NFKC over a whole page costs ~100 ns per character, and a Japanese page typically has
+    a few dozen characters to change, so normalizing only those runs is several times
+    faster. BMP only: a character class reaching into the supplementary planes matches an
+    order of magnitude slower, so those characters are looked up one by one instead."""
+    unstable = [cp for cp in range(0x10000) if _changes_under_nfkc(cp, _composing())]
+    ranges, start, prev = [], unstable[0], unstable[0]
+    for cp in [*unstable[1:], -1]:
+        if cp != prev + 1:
+            ranges.append(f"\\u{start:04x}-\\u{prev:04x}" if prev > start else f"\\u{start:04x}")
+            start = cp
+        prev = cp
+    return re.compile(f"[{''.join(ranges)}]+")
+
+
+@lru_cache(maxsize=1)
+def _unstable_supplementary() -> frozenset[str]:
+    return frozenset(chr(cp) for cp in range(0x10000, 0x30000) if _changes_under_nfkc(cp, _composing()))
+
+
+def safe_nfkc(text: str) -> str:
+    """NFKC, except for the characters in `_NFKC_KEEP` (…, ‥, ～, 〜), which stay as they are."""
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    if _SUPPLEMENTARY.search(text):  # emoji are stable, mathematical letters and the like are not
+        unstable = _unstable_supplementary()
+        spans = [m.span() for m in _SUPPLEMENTARY.finditer(text) if m.group() in unstable]
+        text = _normalize_spans(text, spans)
+    text = _fold_full_width(text)
+    return _normalize_spans(text, (m.span() for m in _nfkc_unstable().finditer(text)))
+
+
+def _normalize_spans(text: str, spans) -> str:
+    """NFKC over the given spans, each widened to whole combining sequences: back over
+    combining marks to the starter they compose with (か + ゙ = が), forward over the marks
+    that follow (NFKC puts them in canonical order); overlapping spans are merged."""
+    merged: list[list[int]] = []
+    for begin, end in spans:
+        while begin > 0 and unicodedata.combining(text[begin - 1]):
+            begin -= 1
+        if begin > 0 and text[begin - 1] not in _NFKC_KEEP and text[begin - 1] != "\n":
+            begin -= 1
+        while end < len(text) and unicodedata.combining(text[end]):
+            end += 1
+        if merged and begin <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([begin, end])
+    if not merged:
+        return text
+    out, done = [], 0
+    for begin, end in merged:
+        out.append(text[done:begin])
+        out.append(unicodedata.normalize("NFKC", text[begin:end]))
+        done = end
+    out.append(text[done:])
+    return "".join(out)
+
+
+def _fold_full_width(text: str) -> str:
+    """Full-width ASCII (！..｝, not ～) and the ideographic space, NFKC's commonest changes in
+    Japanese text, mapped in one vector operation; the rest goes through NFKC run by run."""
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    wide = (cps >= 0xFF01) & (cps <= 0xFF5D)
+    space = cps == 0x3000
+    if not (wide.any() or space.any()):
+        return text
+    cps = cps.copy()
+    cps[wide] -= 0xFEE0
+    cps[space] = 0x20
+    return cps.tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def japanese_punctuation(text: str) -> str:
+    """．，→ 。、 in Japanese text (text with kana), except between digits."""
+    if ("．" not in text and "，" not in text) or not _HAS_KANA.search(text):
+        return text
+    return _FULL_WIDTH_MARK.sub(lambda m: _as_japanese(m, text), text)
+
+
+def _as_japanese(match: re.Match, text: str) -> str:
+    i, mark = match.start(), match.group()
+    between_digits = 0 < i < len(text) - 1 and text[i - 1] in _DIGITS and text[i + 1] in _DIGITS
+    return mark if between_digits else ("。" if mark == "．" else "、")
+
+
+def load_footer_patterns(path: str | Path | None = None) -> re.Pattern:
+    lines = Path(path or LISTS_DIR / "footers.txt").read_text(encoding="utf-8").splitlines()
+    patterns = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)", re.IGNORECASE)
+
+
+def trim_footer(text: str, pattern: re.Pattern, max_lines: int) -> str:
+    """Remove up to `max_lines` trailing lines that are entirely boilerplate (blank lines in between go too)."""
+    if max_lines <= 0:
+        return text
+    lines = text.rstrip().split("\n")
+    removed = 0
+    while lines and removed < max_lines:
+        last = lines[-1].strip()
+        if not last:
+            lines.pop()
+            continue
+        if not pattern.fullmatch(last):
+            break
+        lines.pop()
+        removed += 1
+    return "\n".join(lines).rstrip() if removed else text
+
+
+class TextCleanup(PipelineStep):
+    type = "✂️ - FORMAT"
+    name = "🧹 clean-up"
+
+    def __init__(self, options: CleanupOptions | None = None):
+        super().__init__()
+        self.options = options or CleanupOptions()
+        self.sources = tuple(self.options.sources)
+        self._footers: re.Pattern | None = None
+
+    def clean(self, text: str) -> str:
+        o = self.options
+        if o.japanese_punctuation:
+            text = japanese_punctuation(text)  # before NFKC, which turns ．，into ASCII
+        if o.nfkc == "safe":
+            text = safe_nfkc(text)
+        elif o.nfkc == "full":
+            text = unicodedata.normalize("NFKC", text)
+        if o.trim_footers:
+            if self._footers is None:
+                self._footers = load_footer_patterns(o.footer_path)
+            text = trim_footer(text, self._footers, o.footer_lines)
+        return text
+
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        for doc in data:
+            if self.options.enabled and doc.metadata.get("source") in self.sources:
+                with self.track_time():
+                    cleaned = self.clean(doc.text)
+                if cleaned != doc.text:
+                    self.stat_update("documents_changed")
+                    self.stat_update("characters_removed", value=max(0, len(doc.text) - len(cleaned)))
+                    doc.text = cleaned
+            yield doc

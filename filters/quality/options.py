@@ -1,0 +1,178 @@
+"""Every quality threshold, with its default and where the default comes from.
+
+One pydantic model per rule family, kept here next to the rules so the config a user
+edits and the code that applies it cannot drift apart. A threshold set to `null`
+switches that one rule off; `enabled: false` switches off a family.
+
+Sources named below:
+- Swallow: Okazaki et al. 2024, "Building a Large Japanese Web Corpus for Large Language
+  Models", arXiv:2404.17733, §3.4 (quality filtering) and §3.6 (modification); the
+  thresholds as re-implemented for LLM-jp in llm-jp-corpus `scripts/filters.py`
+  (`has_documents_with_min_length`, `has_valid_hiragana_fraction`, ...).
+- Gopher: Rae et al. 2021, arXiv:2112.11446, Table A1 (repetition thresholds).
+- FineWeb-2: huggingface/fineweb-2@baedee44 `configs/jpn_Jpan.yml`, the repetition
+  thresholds FineWeb-2 calibrated for Japanese.
+- HojiChar: HojiChar/HojiChar@000d3f53 `hojichar/filters/document_filters.py`.
+- LLM-jp: llm-jp-corpus `scripts/filters.py` (`has_good_compression_ratio`,
+  `is_not_adult_content`, `is_not_discrimination_content`, `is_not_violence_content`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from corpus.config import Strict
+
+LISTS_DIR = Path(__file__).resolve().parent / "ng_words"
+
+
+class RepetitionOptions(Strict):
+    """Repeated paragraphs, sentences and character n-grams (Gopher's rules on characters, as Swallow does)."""
+
+    enabled: bool = True
+    max_dup_paragraph_frac: float | None = Field(
+        0.30, description="fraction of paragraphs (non-empty lines) that repeat an earlier one. Source: Swallow / Gopher 0.30")
+    max_dup_paragraph_char_frac: float | None = Field(
+        0.20, description="characters in repeated paragraphs / characters. Source: Swallow / Gopher 0.20")
+    max_dup_sentence_frac: float | None = Field(
+        0.30, description="fraction of sentences that repeat an earlier one. Source: Swallow / Gopher 0.30 (Gopher: lines)")
+    max_dup_sentence_char_frac: float | None = Field(
+        0.20, description="characters in repeated sentences / characters. Source: Swallow / Gopher 0.20 (Gopher: lines)")
+    max_top_ngram_frac: dict[int, float] = Field(
+        default_factory=lambda: {2: 0.20, 3: 0.18, 4: 0.16},
+        description="n -> max share of characters taken by the most frequent character n-gram. Source: Swallow / Gopher")
+    max_dup_ngram_frac: dict[int, float] = Field(
+        default_factory=lambda: {5: 0.307, 6: 0.283, 7: 0.264, 8: 0.248, 9: 0.234, 10: 0.223},
+        description="n -> max share of characters inside character n-grams that occurred earlier. Source: FineWeb-2 "
+                    "jpn_Jpan (Gopher/Swallow's 0.15..0.10, meant for word n-grams, drop 57% of clean 3,000-character "
+                    "chunks of 罪と罰 on character n-grams; `benchmarks/filter.py --thresholds`, docs/filter.md)")
+
+    @field_validator("max_top_ngram_frac", "max_dup_ngram_frac")
+    @classmethod
+    def _n_at_least_two(cls, value: dict[int, float]) -> dict[int, float]:
+        if any(n < 2 for n in value):
+            raise ValueError("n-gram sizes must be >= 2")
+        return value
+
+
+class CharRatioOptions(Strict):
+    """Length and script mix: is this Japanese prose at all?"""
+
+    enabled: bool = True
+    min_letters: int | None = Field(400, description="non-whitespace characters. Source: Swallow (< 400 removed)")
+    min_hiragana_fraction: float | None = Field(0.2, description="hiragana / letters. Source: Swallow (< 0.2 removed)")
+    max_katakana_fraction: float | None = Field(0.5, description="katakana (with ー and ・) / letters. Source: Swallow (> 0.5 removed)")
+    min_japanese_fraction: float | None = Field(
+        0.5, description="hiragana + katakana + kanji + Japanese punctuation / letters. Source: Swallow (< 0.5 removed)")
+
+
+class SentenceOptions(Strict):
+    """Sentence lengths and ellipsis endings."""
+
+    enabled: bool = True
+    min_avg_sentence_length: float | None = Field(
+        20, description="letters per sentence-ending mark (。！？). Source: Swallow (< 20 removed)")
+    max_avg_sentence_length: float | None = Field(
+        90, description="letters per sentence-ending mark (。！？). Source: Swallow (> 90 removed)")
+    max_sentence_length: int | None = Field(
+        200, description="letters in the longest sentence (split at 。！？ and line breaks). Source: Swallow (>= 200 removed)")
+    max_ellipsis_sentence_frac: float | None = Field(
+        0.2, description="sentences ending in …, ..., ・・・ or 「続きを読む」. Source: Swallow (> 0.2 removed)")
+
+
+class NgList(Strict):
+    """One NG-expression list: a text file with one expression per line (# comments allowed)."""
+
+    path: str | None = Field(None, description="file to read; null = the bundled filters/quality/ng_words/<name>.txt")
+    max_fraction: float | None = Field(0.05, description="characters inside matches / letters")
+    max_count: int | None = Field(None, description="matches")
+
+
+def _default_ng_lists() -> dict[str, NgList]:
+    # fractions: Swallow's NG-expression fraction (0.05); counts: LLM-jp's per-list max_allowed_num
+    return {
+        "adult": NgList(max_fraction=0.05, max_count=100),
+        "discrimination": NgList(max_fraction=0.05, max_count=20),
+        "violence": NgList(max_fraction=0.05, max_count=15),
+    }
+
+
+class NgExpressionOptions(Strict):
+    """NG expressions (adult, discrimination, violence), all lists matched by one Aho-Corasick automaton."""
+
+    enabled: bool = True
+    lists: dict[str, NgList] = Field(
+        default_factory=_default_ng_lists,
+        description="list name -> list; thresholds: Swallow (fraction 0.05), LLM-jp (max counts 100/20/15)")
+    katakana_boundary: bool = Field(
+        True, description="a katakana-only expression matches only when not inside a longer katakana word "
+                          "(HojiChar NgWordsFilterJa ignore_confused)")
+
+
+class HojiCharOptions(Strict):
+    """LLM-jp / HojiChar rules: ads, BBS boilerplate, compressibility, character runs, short lines."""
+
+    enabled: bool = True
+    max_ad_keywords: int | None = Field(14, description="advertisement keyword matches. Source: HojiChar DiscardAds (max_allowed_num=14)")
+    ads_path: str | None = Field(None, description="ad keyword list; null = bundled filters/quality/ng_words/ads.txt")
+    max_bbs_patterns: int | None = Field(
+        14, description="matches of HojiChar's BBS pattern (dates, コメント, 投稿, (月)...). Source: HojiChar DiscardBBSComments (14)")
+    min_compression_ratio: float | None = Field(
+        0.3, description="zlib(level 9) bytes / UTF-8 bytes; lower = repetitive. Source: LLM-jp has_good_compression_ratio")
+    max_compression_ratio: float | None = Field(
+        0.7, description="higher = random strings. Source: LLM-jp has_good_compression_ratio")
+    max_char_run: int | None = Field(
+        200, description="drop at a run of this many identical characters. Source: HojiChar SingleCharacterRepetitionFilter (200)")
+    max_short_line_frac: float | None = Field(
+        0.5, description="share of non-empty lines of <= short_line_length characters. Source: HojiChar DiscardTooShortLines (0.5; HojiChar also counts blank lines)")
+    short_line_length: int = Field(10, description="Source: HojiChar DiscardTooShortLines (10)")
+
+
+class NounRatioOptions(Strict):
+    """Share of nouns among words (fugashi/MeCab, UniDic): word salad and keyword lists are nearly all nouns."""
+
+    enabled: bool = Field(False, description="off by default: the one rule that needs a MeCab pass (about 3 MB/s)")
+    max_noun_ratio: float | None = Field(
+        0.80, description="nouns / tokens other than 補助記号. Source: HojiChar DiscardTooManyNouns (0.80)")
+
+
+class HostBlocklistOptions(Strict):
+    """Hosts whose pages are dropped whatever their text (Swallow filters by host name)."""
+
+    enabled: bool = True
+    path: str | None = Field(None, description="one host per line; null = bundled filters/quality/ng_words/hosts.txt")
+    hosts: list[str] = Field(default_factory=list, description="extra hosts to block (subdomains are blocked too)")
+
+
+class QualityOptions(Strict):
+    """The quality rules of the filter stage, applied to web documents."""
+
+    enabled: bool = True
+    sources: list[str] = Field(default_factory=lambda: ["web"], description="sources the rules apply to; others pass")
+    record_all_figures: bool = Field(
+        True, description="measure every rule on every document (full histograms in the report); "
+                          "false stops measuring at the first rule that fires (faster on very dirty input)")
+    host_blocklist: HostBlocklistOptions = Field(default_factory=HostBlocklistOptions)
+    char_ratios: CharRatioOptions = Field(default_factory=CharRatioOptions)
+    sentences: SentenceOptions = Field(default_factory=SentenceOptions)
+    repetition: RepetitionOptions = Field(default_factory=RepetitionOptions)
+    ng_expressions: NgExpressionOptions = Field(default_factory=NgExpressionOptions)
+    hojichar: HojiCharOptions = Field(default_factory=HojiCharOptions)
+    noun_ratio: NounRatioOptions = Field(default_factory=NounRatioOptions)
+
+
+class CleanupOptions(Strict):
+    """Text clean-up before the rules (Swallow §3.6 modification)."""
+
+    enabled: bool = True
+    sources: list[str] = Field(default_factory=lambda: ["web"], description="sources cleaned; others pass untouched")
+    nfkc: Literal["safe", "full", "off"] = Field(
+        "safe", description="safe: NFKC except characters it would change in meaning for Japanese (…, ‥, ～, 〜); "
+                            "full: plain NFKC; off")
+    japanese_punctuation: bool = Field(True, description="full-width ．，→ 。、 in Japanese text (not between digits). Source: Swallow")
+    trim_footers: bool = Field(True, description="drop trailing boilerplate lines (copyright, 'back to top', share buttons). Source: Swallow")
+    footer_lines: int = Field(8, ge=0, description="how many trailing lines may be trimmed")
+    footer_path: str | None = Field(None, description="footer patterns, one regex per line; null = bundled ng_words/footers.txt")

@@ -1,0 +1,83 @@
+"""Repetition rules (Swallow, after Gopher): repeated paragraphs, sentences and character n-grams.
+
+Boilerplate repeated down a page, the same sentence pasted ten times, and generated
+spam built from a few phrases all show up as text that repeats itself. Paragraph and
+sentence repeats are counted by number and by characters; n-gram repeats over
+characters (Japanese has no spaces), computed for all n at once in `char_ngrams`.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from filters.quality.analysis import TextAnalysis
+from filters.quality.options import RepetitionOptions
+from filters.quality.rules import Check, QualityRuleFilter, limit
+
+
+def _repeats(parts: list[str]) -> tuple[int, int]:
+    """(number of parts that repeat an earlier part, characters in them)."""
+    seen: set[str] = set()
+    count = chars = 0
+    for part in parts:
+        if part in seen:
+            count += 1
+            chars += len(part)
+        else:
+            seen.add(part)
+    return count, chars
+
+
+def _paragraph_repeats(a: TextAnalysis) -> tuple[int, int]:
+    return a.memo(_paragraph_repeats, lambda an: _repeats(an.paragraphs))  # type: ignore[return-value]
+
+
+def _sentence_repeats(a: TextAnalysis) -> tuple[int, int]:
+    return a.memo(_sentence_repeats, lambda an: _repeats(an.sentences))  # type: ignore[return-value]
+
+
+def dup_paragraph_fraction(a: TextAnalysis) -> float:
+    return _paragraph_repeats(a)[0] / len(a.paragraphs) if a.paragraphs else 0.0
+
+
+def dup_paragraph_char_fraction(a: TextAnalysis) -> float:
+    return _paragraph_repeats(a)[1] / a.letters if a.letters else 0.0
+
+
+def dup_sentence_fraction(a: TextAnalysis) -> float:
+    return _sentence_repeats(a)[0] / len(a.sentences) if a.sentences else 0.0
+
+
+def dup_sentence_char_fraction(a: TextAnalysis) -> float:
+    return _sentence_repeats(a)[1] / a.letters if a.letters else 0.0
+
+
+def top_ngram_fraction(a: TextAnalysis, n: int) -> float:
+    return a.top_ngram_fraction(n)
+
+
+def dup_ngram_fraction(a: TextAnalysis, n: int) -> float:
+    return a.dup_ngram_fraction(n)
+
+
+class RepetitionFilter(QualityRuleFilter):
+    name = "👯 repetition"
+    family = "repetition"
+
+    def __init__(self, options: RepetitionOptions | None = None, sources=("web",), exclusion_writer=None):
+        super().__init__(options or RepetitionOptions(), sources, exclusion_writer)
+
+    def build_checks(self, o: RepetitionOptions) -> list[Check]:
+        checks = [
+            *limit("max_dup_paragraph_frac", "dup_paragraph_frac", dup_paragraph_fraction, o.max_dup_paragraph_frac, "above"),
+            *limit("max_dup_paragraph_char_frac", "dup_paragraph_char_frac", dup_paragraph_char_fraction,
+                   o.max_dup_paragraph_char_frac, "above"),
+            *limit("max_dup_sentence_frac", "dup_sentence_frac", dup_sentence_fraction, o.max_dup_sentence_frac, "above"),
+            *limit("max_dup_sentence_char_frac", "dup_sentence_char_frac", dup_sentence_char_fraction,
+                   o.max_dup_sentence_char_frac, "above"),
+        ]
+        for n, threshold in sorted(o.max_top_ngram_frac.items()):
+            checks += limit(f"max_top_{n}gram_frac", f"top_{n}gram_frac", partial(top_ngram_fraction, n=n), threshold, "above")
+        for n, threshold in sorted(o.max_dup_ngram_frac.items()):
+            checks += limit(f"max_dup_{n}gram_frac", f"dup_{n}gram_frac", partial(dup_ngram_fraction, n=n), threshold, "above")
+        return checks

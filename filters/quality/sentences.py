@@ -1,0 +1,61 @@
+"""Sentence rules (Swallow): average and longest sentence, ellipsis endings.
+
+The average is letters per sentence-ending mark (。！？), as LLM-jp's re-implementation
+of Swallow counts it: a page of headlines or menu items without 。 gets one huge
+"sentence" and fails the maximum, a page of fragments fails the minimum. The longest
+sentence and the ellipsis share use sentences split at 。！？ *and* line breaks, since
+a line break ends a sentence in extracted web text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from filters.quality.analysis import TextAnalysis
+from filters.quality.options import SentenceOptions
+from filters.quality.rules import Check, QualityRuleFilter, limit
+
+# LLM-jp has_valid_ending: ellipsis marks and "read more" links at the end of a sentence
+_ELLIPSIS_END = re.compile(r"(?:\.{2,}|…|‥|⋯|・{2,}|､{2,}|、{2,}|－{2,}|─{2,}|⋮)[」』）)]*$")
+_READ_MORE_END = re.compile(r"(?:続(?:き|きを読む|きを見る|く|ける)|もっと見る|etc\.?|その他)[>＞»]*$", re.IGNORECASE)
+
+
+def avg_sentence_length(a: TextAnalysis) -> float:
+    return a.letters / max(1, a.terminal_runs)
+
+
+def max_sentence_length(a: TextAnalysis) -> float:
+    return max((len(s) for s in a.sentences), default=0)
+
+
+# last characters that can end a match of the two patterns above: most sentences end in 。
+# and skip both regexes
+_MAYBE_LAST = set(".…‥⋯・､、－─⋮」』）)きくむるcC>＞»他")
+
+
+def ellipsis_sentence_fraction(a: TextAnalysis) -> float:
+    if not a.sentences:
+        return 0.0
+    ending = sum(
+        1 for s in a.sentences
+        if s[-1] in _MAYBE_LAST and (_ELLIPSIS_END.search(s) or _READ_MORE_END.search(s))
+    )
+    return ending / len(a.sentences)
+
+
+class SentenceFilter(QualityRuleFilter):
+    name = "📏 sentences"
+    family = "sentences"
+
+    def __init__(self, options: SentenceOptions | None = None, sources=("web",), exclusion_writer=None):
+        super().__init__(options or SentenceOptions(), sources, exclusion_writer)
+
+    def build_checks(self, o: SentenceOptions) -> list[Check]:
+        # the more specific diagnosis first: teaser spam without 。 also has a huge "average sentence"
+        return [
+            *limit("max_ellipsis_sentence_frac", "ellipsis_sentence_frac", ellipsis_sentence_fraction,
+                   o.max_ellipsis_sentence_frac, "above"),
+            *limit("max_sentence_length", "max_sentence_length", max_sentence_length, o.max_sentence_length, "at_least"),
+            *limit("min_avg_sentence_length", "avg_sentence_length", avg_sentence_length, o.min_avg_sentence_length, "below"),
+            *limit("max_avg_sentence_length", "avg_sentence_length", avg_sentence_length, o.max_avg_sentence_length, "above"),
+        ]

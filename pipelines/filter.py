@@ -1,0 +1,82 @@
+"""The filter stage: clean-up and quality rules for web text, PII masking and licence policy for all.
+
+Reads the ingest stages' shards and writes the documents worth training on:
+
+    shards -> clean-up (web) -> quality rules (web) -> PII masking (all)
+           -> PII density (optional) -> licence policy (all) -> shards
+
+Wiki and code pass the clean-up and the quality rules untouched: the rules were tuned
+on web pages and would drop, say, every source file for its lack of hiragana. Every
+dropping step is a datatrove BaseFilter with its own exclusion writer; each quality
+family writes `excluded/<family>_*.parquet` with the rule that fired as the reason and
+the measured values in `metadata.figures`. The report adds per-rule removal counts and
+histograms (`figures.quality.rules`) for tuning thresholds.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from corpus.config import Strict
+from corpus.shards import ShardReader
+from corpus.stage import DatatroveStage, StageContext
+from filters.licence.policy import LicenceOptions, LicencePolicyFilter
+from filters.pii.masking import PIIDensityFilter, PIIMasker
+from filters.pii.options import PIIOptions
+from filters.quality.chain import quality_checks, quality_steps
+from filters.quality.cleanup import TextCleanup
+from filters.quality.options import CleanupOptions, QualityOptions
+from filters.quality.report import read_figures, rule_figures
+from filters.quality.word_tokenizer import register_japanese_word_tokenizer
+
+
+class Options(Strict):
+    """Options of the filter stage (YAML: `stages.filter.options`)."""
+
+    cleanup: CleanupOptions = Field(default_factory=CleanupOptions, description="text clean-up before the rules (web)")
+    quality: QualityOptions = Field(default_factory=QualityOptions, description="quality rules (web), Swallow defaults")
+    pii: PIIOptions = Field(default_factory=PIIOptions, description="PII masking (all sources)")
+    licence: LicenceOptions = Field(default_factory=LicenceOptions, description="licence policy (all sources)")
+
+
+def build(ctx: StageContext) -> list:
+    o: Options = ctx.options  # type: ignore[assignment]
+    register_japanese_word_tokenizer()  # datatrove steps added to this pipeline get fugashi for `ja`
+    steps: list = [ShardReader(ctx.inputs), TextCleanup(o.cleanup)]
+    steps += quality_steps(o.quality, exclusion_writer=ctx.exclusion_writer)
+    if o.pii.enabled:
+        steps.append(PIIMasker(o.pii))
+        if o.pii.max_density is not None:
+            steps.append(PIIDensityFilter(o.pii.max_density, exclusion_writer=ctx.exclusion_writer("pii_density")))
+    if o.licence.enabled:
+        steps.append(LicencePolicyFilter(o.licence, [s for s, _ in ctx.sources], exclusion_writer=ctx.exclusion_writer("licence")))
+    steps.append(ctx.shard_writer())
+    return steps
+
+
+def figures(ctx: StageContext, report: dict) -> dict:
+    """Per quality rule: threshold, documents removed, percentiles and a histogram of its values."""
+    o: Options = ctx.options  # type: ignore[assignment]
+    values, reasons = read_figures([ctx.shards_dir, ctx.excluded_dir])
+    rules = rule_figures(quality_checks(o.quality), values, reasons)
+    measured = max((r["measured"] for r in rules), default=0)
+    removed = sum(r["removed"] for r in rules)
+    thresholds: dict[str, float] = {}
+    for rule in rules:  # figure -> threshold, for charts of metadata.figures (two-sided: the first rule's)
+        thresholds.setdefault(rule["figure"], rule["threshold"])
+    return {
+        "quality_documents_measured": measured,
+        "quality_removed": removed,
+        "thresholds": thresholds,
+        "quality": {"documents_measured": measured, "removed": removed, "rules": rules},
+    }
+
+
+STAGE = DatatroveStage(
+    name="filter",
+    options=Options,
+    reads="ingest shards (parquet)",
+    writes="filtered shards",
+    build=build,
+    figures=figures,
+)

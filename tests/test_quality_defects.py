@@ -1,0 +1,183 @@
+"""Planted defects in real clean Japanese text: the right rule must fire, clean text must pass.
+
+Each test takes real text from ../shared/data/text (web leads of the KWDLC corpus,
+Aozora Bunko literature), plants one defect, runs the default quality chain after the
+default clean-up, and checks which rule dropped the page.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from datatrove.data import Document
+
+from filters.quality.chain import quality_filters
+from filters.quality.cleanup import TextCleanup
+from filters.quality.options import CleanupOptions, QualityOptions
+
+FILTERS = quality_filters(QualityOptions())
+CLEANUP = TextCleanup(CleanupOptions())
+
+
+def first_rule(text: str, url: str = "https://example.jp/page") -> str | None:
+    """Name of the first rule that drops the page, or None when it passes."""
+    doc = Document(text=CLEANUP.clean(text), id="web/t", metadata={"source": "web", "url": url})
+    for f in FILTERS:
+        result = f.filter(doc)
+        if result is not True:
+            return result[1]
+    return None
+
+
+@pytest.fixture(scope="module")
+def web_leads(shared_data) -> list[str]:
+    return [json.loads(line)["text"] for line in (shared_data / "text" / "kwdlc_web_leads.jsonl").open(encoding="utf-8")]
+
+
+@pytest.fixture(scope="module")
+def web_page(web_leads) -> str:
+    """~900 characters of real web prose (ten leads, one per line)."""
+    return "\n".join(web_leads[100:110])
+
+
+def chunks(text: str, size: int) -> list[str]:
+    out, current = [], []
+    for line in (line for line in text.splitlines() if line.strip()):
+        current.append(line)
+        if sum(map(len, current)) >= size:
+            out.append("\n".join(current))
+            current = []
+    return out
+
+
+def test_clean_web_pages_of_600_to_1500_characters_all_pass(web_leads):
+    pages = []
+    for size in (7, 10, 15):  # ~650, ~900, ~1400 characters
+        pages += ["\n".join(web_leads[i : i + size]) for i in range(0, len(web_leads) - size, size)]
+    pages = [p for p in pages if 600 <= len(p) <= 1500]
+    assert len(pages) > 1000
+    failed = [(first_rule(p), p[:40]) for p in pages if first_rule(p)]
+    assert not failed, failed[:5]
+
+
+def test_clean_literature_passes(shared_data):
+    pages = []
+    for name in ("aozora_bocchan_natsume-soseki.txt", "aozora_lemon_kajii-motojiro.txt"):
+        pages += chunks((shared_data / "text" / name).read_text(encoding="utf-8"), 1000)
+    kept = sum(first_rule(p) is None for p in pages)
+    assert kept == len(pages)
+
+
+def test_long_sentences_of_translated_literature_are_what_drops_it(shared_data):
+    text = (shared_data / "text" / "aozora_56656_tsumi-to-batsu_yonekawa.utf8.txt").read_text(encoding="utf-8")
+    reasons = [first_rule(p) for p in chunks(text, 1000)[20:220]]
+    assert reasons.count(None) >= 0.9 * len(reasons)
+    assert {r for r in reasons if r} <= {"max_sentence_length", "max_avg_sentence_length", "max_top_3gram_frac",
+                                          "max_top_4gram_frac", "max_ellipsis_sentence_frac", "min_avg_sentence_length"}
+
+
+def test_the_clean_page_itself_passes(web_page):
+    assert first_rule(web_page) is None
+
+
+def test_one_paragraph_repeated_fires_the_duplicate_paragraph_rule(web_page):
+    lines = web_page.splitlines()
+    assert first_rule("\n".join(lines[:5] + [lines[2]] * 15 + lines[5:])) == "max_dup_paragraph_frac"
+
+
+def test_a_repeated_block_of_paragraphs_fires_the_duplicate_paragraph_character_rule(web_page):
+    lines = web_page.splitlines()
+    page = lines + lines[2:8] * 2  # 12 repeats: under 30% of paragraphs, over 20% of characters
+    assert 12 / len(page) <= 0.3
+    assert first_rule("\n".join(page)) == "max_dup_paragraph_char_frac"
+
+
+def test_a_pasted_copy_of_the_page_fires_a_repetition_rule(web_page):
+    assert first_rule(web_page + "\n" + web_page) == "max_dup_paragraph_frac"
+
+
+def test_ellipsis_teasers_fire_the_ellipsis_rule(web_page):
+    topics = ("温泉旅館", "朝ごはん", "冬の旅行", "家計簿", "英会話", "庭づくり", "古民家", "ペット", "自転車", "梅干し", "盆栽", "釣り")
+    teasers = [f"{topic}の意外な真実とは…" for topic in topics]
+    assert first_rule(web_page + "\n" + "\n".join(teasers)) == "max_ellipsis_sentence_frac"
+
+
+def test_read_more_links_count_as_ellipsis_endings(web_page):
+    topics = ("温泉", "朝食", "旅行", "家計", "英語", "庭", "古民家", "猫", "自転車", "梅干し", "盆栽", "釣り")
+    links = [f"{topic}について詳しく紹介します。続きを読む" for topic in topics]
+    assert first_rule(web_page + "\n" + "\n".join(links)) == "max_ellipsis_sentence_frac"
+
+
+def test_a_katakana_product_list_page_fails_the_script_rules():
+    products = ["オーガニックコットンタオル", "ステンレスボトル", "ワイヤレスイヤホン", "スマートウォッチ", "モバイルバッテリー",
+                "アロマディフューザー", "ブルートゥーススピーカー", "ポータブルクーラー"]
+    page = "\n".join(f"{p}・{q}・セール" for p in products for q in reversed(products))
+    assert first_rule(page) == "max_katakana_fraction"
+
+
+def test_a_katakana_heavy_page_with_hiragana_still_fires_the_katakana_rule():
+    line = "ワイヤレスイヤホンやポータブルスピーカーなどのガジェットをセレクトしました。"  # katakana 0.74, hiragana 0.24
+    assert first_rule("\n".join([line] * 12)) == "max_katakana_fraction"
+
+
+def test_adult_expressions_fire_the_ng_rule(web_page):
+    spam = "無修正エロ動画と人妻動画、出会い系のセフレ募集、ハメ撮りアダルト動画。" * 3
+    assert first_rule(web_page + "\n" + spam) == "max_ng_adult_frac"
+
+
+def test_violent_threats_fire_the_ng_rule(web_page):
+    threats = "\n".join(["お前の家に行ってぶっ殺してやるからな。", "殺害予告だ、皆殺しにしてやる。", "死ね、死ね、死ね。"] * 4)
+    assert first_rule(web_page + "\n" + threats) == "max_ng_violence_frac"
+
+
+def test_utf8_read_as_shift_jis_mojibake_fails_the_script_rules(web_page):
+    mojibake = web_page.encode("utf-8").decode("cp932", errors="replace")
+    assert first_rule(mojibake) == "min_hiragana_fraction"
+
+
+def test_euc_jp_read_as_shift_jis_mojibake_fails_the_script_rules(web_page):
+    mojibake = web_page.encode("euc_jp", errors="replace").decode("shift_jis", errors="replace")
+    assert first_rule(mojibake) in {"min_hiragana_fraction", "max_katakana_fraction", "min_japanese_fraction"}
+
+
+def test_a_run_of_layout_padding_fires_the_character_run_rule(web_page):
+    # a run of one character that no sentence or n-gram rule sees: full-width spaces used for layout
+    lines = web_page.splitlines()
+    assert first_rule("\n".join(lines[:10]) + "\u3000" * 250 + "\n".join(lines[10:])) == "max_char_run"
+
+
+def test_a_menu_of_short_lines_fires_the_short_line_rule(web_page):
+    menu = ["ホーム", "会社概要", "採用情報", "お知らせ", "ブログ", "よくある質問", "アクセス", "お問い合わせ", "サイトマップ", "English",
+            "事業内容", "製品情報"]
+    footer_menu = ["プライバシー", "利用規約", "特定商取引法", "運営会社", "求人", "IR情報", "店舗一覧", "ニュース", "採用", "SNS",
+                   "メルマガ", "リンク"]
+    body = "\n".join(web_page.splitlines()[:15])
+    assert first_rule("\n".join(menu) + "\n" + body + "\n" + "\n".join(footer_menu)) == "max_short_line_frac"
+
+
+def test_shop_boilerplate_fires_the_ad_keyword_rule(web_page):
+    shop = "送料無料・在庫あり・カートに入れる・ポイント還元・期間限定の特価でセール中です。"
+    assert first_rule(web_page + "\n" + "\n".join(shop + f"（{i}点目）" for i in range(4))) == "max_ad_keywords"
+
+
+def test_a_forum_dump_fires_the_bbs_rule(web_page):
+    posts = (
+        "2024年3月4日(月) 投稿者コメント：昨日の質問への返信です。\n"
+        "2024年3月5日(火) コメント欄の投稿を読んで、別の質問を追加しました。\n"
+        "2024年3月6日(水) 前のページの投稿にコメントします。\n"
+        "2024年3月7日(木) レビュー投稿のお礼と追加の質問です。"
+    )
+    assert first_rule(web_page + "\n" + posts) == "max_bbs_patterns"
+
+
+def test_a_page_without_sentence_ends_fires_a_sentence_length_rule(web_page):
+    assert first_rule(web_page.replace("。", "")) == "max_avg_sentence_length"
+
+
+def test_a_short_page_fires_the_length_rule(web_leads):
+    assert first_rule("\n".join(web_leads[:2])) == "min_letters"
+
+
+def test_a_blocked_host_is_dropped_whatever_its_text(web_page):
+    assert first_rule(web_page, url="https://www.pornhub.com/view") == "blocked_host"
