@@ -20,16 +20,17 @@ def _install_console_level() -> None:
     import datatrove.executor.base as base
     from loguru import logger
 
-    original = base.add_task_logger
-    if getattr(original, "_jacorpus", False):
+    if getattr(base.add_task_logger, "_jacorpus", False):
         return
 
     def add_task_logger(logging_dir, rank, local_rank=0, node_rank=-1):
-        logfile = original(logging_dir, rank, local_rank, node_rank)
+        # datatrove's own version, with the console sink at our level instead of INFO
         logger.remove()
+        logfile = logging_dir.open(f"logs/task_{rank:05d}.log", "w")
         logger.add(sys.stderr, level=CONSOLE_LEVEL if local_rank == 0 else "ERROR",
                    format="{time:HH:mm:ss} | {level} | {message}")
         logger.add(logfile, level="DEBUG", format="{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <8} | {name}:{function}:{line} - {message}")
+        logger.info(f"Launching pipeline for {rank=}")
         return logfile
 
     def console_only() -> None:
