@@ -1,0 +1,4 @@
+"""Japanese tokenizer: train (`train`, `sampling`, `presegment`), export (`hf_export`),
+evaluate (`evaluate`, `backends`), expand a Llama vocabulary (`expand`, `expand_sp`,
+`expand_bytelevel`), and write / read Megatron token shards (`token_shards`, `megatron`).
+The stages are `pipelines/tokenizer_train.py` and `pipelines/tokenize.py`; see docs/tokenizer.md."""

@@ -1,0 +1,170 @@
+"""Stage `tokenizer`: train a Japanese SentencePiece tokenizer on a sample of the kept documents.
+
+    parquet shards -> per-document held-out split -> bounded per-source sentence sample
+      -> (MeCab pre-segmentation) -> SentencePiece -> tokenizer.model
+      -> tokenizer.json (checked to encode identically) -> evaluation on held-out text
+
+Writes `tokenizer.model`, `tokenizer.vocab`, `tokenizer.json`, `tokenizer_config.json` and
+`training.json` (every setting, the sample's make-up, the evaluation). Documents are not
+dropped from the corpus here: a document that gave no sentence to the sample is reported
+as excluded with reason `not_sampled` (or `held_out`, kept aside for evaluation), so
+in = kept + excluded holds for this stage too. See docs/tokenizer.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from typing import Literal
+
+from pydantic import Field
+
+from corpus.config import Strict
+from corpus.stage import FunctionStage, StageContext
+from tokenizer.backends import load_tokenizer
+from tokenizer.evaluate import evaluate, paragraphs
+from tokenizer.hf_export import check_identical, export_tokenizer_json
+from tokenizer.sampling import SentenceSampler
+from tokenizer.train import TrainConfig, config_record, train_sentencepiece
+
+
+class Options(Strict):
+    vocab_size: int = Field(32000, ge=16, description="target vocabulary (Llama 2: 32,000); a tiny corpus ends smaller")
+    model_type: Literal["bpe", "unigram"] = Field(
+        "bpe", description="bpe (Llama 2; higher chars/token on our held-out text and ~15x faster to train, "
+                           "see docs/tokenizer.md) or unigram (LLM-jp)")
+    character_coverage: float = Field(
+        1.0, ge=0.9, le=1.0, description="share of sample characters given their own piece; 1.0 keeps every "
+                                         "character seen (SentencePiece suggests 0.9995 for ja without required chars)")
+    required_charset: Literal["none", "jis"] = Field(
+        "jis", description="characters always in the vocabulary even if unseen: JIS X 0208 + X 0201 (7,036 chars)")
+    byte_fallback: bool = Field(True, description="unknown characters become UTF-8 byte tokens (Llama 2, LLM-jp)")
+    split_digits: bool = Field(True, description="every digit its own token (Llama 2, LLM-jp)")
+    normalization: Literal["identity", "nfkc", "nmt_nfkc"] = Field(
+        "identity", description="SentencePiece normalization; anything but identity breaks the exact round trip")
+    add_dummy_prefix: bool = Field(False, description="prepend '▁' to every text (Llama 2 does; costs a token per paragraph in ja)")
+    split_by_unicode_script: bool = Field(False, description="forbid pieces mixing scripts (漢字+かな); SentencePiece default true")
+    max_piece_length: int = Field(16, ge=1, description="longest piece in characters (SentencePiece default, LLM-jp)")
+    user_defined_symbols: list[str] = Field(["\n"], description="always one piece each; '\\n' as in LLM-jp v3")
+    pre_segment: bool = Field(False, description="MeCab (fugashi) word boundaries as piece boundaries (LLM-jp); lowers chars/token")
+    max_characters: int = Field(100_000_000, ge=1, description="sample budget in characters (memory bound; ~300 MB UTF-8)")
+    max_sentences: int = Field(5_000_000, ge=1, description="sample budget in sentences (SentencePiece author: 1-10M suffice, #9)")
+    mix: dict[str, float] | None = Field(
+        None, description="character share per source in the sample, e.g. {web: 0.6, wiki: 0.3, code: 0.1}; "
+                          "null = as the corpus comes; sources not named are left out")
+    held_out_fraction: float = Field(0.1, ge=0, lt=1, description="documents kept aside (by id hash) for evaluation")
+    held_out_max_chars: int = Field(2_000_000, ge=0, description="cap on held-out text (it is held in memory)")
+    min_held_out: int = Field(1, ge=0, description="documents held out even when none hashes into the slice "
+                                                   "(tiny corpora such as the demo): the smallest id hashes")
+    seed: int = Field(1, description="sampling and held-out seed")
+    num_threads: int = Field(0, ge=0, description="SentencePiece trainer threads; 0 = all cores")
+
+
+def _documents(paths: list[str], stats: dict) -> Iterator[tuple[str, str, str]]:
+    """(id, source, text) of every row of our parquet shards; an unreadable file is counted, not fatal."""
+    import pyarrow.parquet as pq
+
+    for path in sorted(p for p in paths if str(p).endswith(".parquet")):
+        try:
+            with pq.ParquetFile(path) as pf:
+                for batch in pf.iter_batches(batch_size=1000, columns=["text", "id", "metadata"]):
+                    texts = batch.column("text").to_pylist()
+                    ids = batch.column("id").to_pylist()
+                    sources = batch.column("metadata").field("source").to_pylist()
+                    for doc_id, source, text in zip(ids, sources, texts):
+                        yield str(doc_id), source or "unknown", text or ""
+        except (OSError, ValueError, KeyError) as err:
+            stats.setdefault("unreadable_files", []).append({"path": str(path), "error": f"{type(err).__name__}: {err}"[:300]})
+
+
+def _train_config(o: Options) -> TrainConfig:
+    return TrainConfig(
+        vocab_size=o.vocab_size, model_type=o.model_type, character_coverage=o.character_coverage,
+        required_charset=o.required_charset, byte_fallback=o.byte_fallback, split_digits=o.split_digits,
+        normalization=o.normalization, add_dummy_prefix=o.add_dummy_prefix,
+        split_by_unicode_script=o.split_by_unicode_script, max_sentencepiece_length=o.max_piece_length,
+        user_defined_symbols=tuple(o.user_defined_symbols), pre_segment=o.pre_segment,
+        num_threads=o.num_threads or os.cpu_count() or 1,
+    )
+
+
+def run(ctx: StageContext) -> dict:
+    o: Options = ctx.options  # type: ignore[assignment]
+    started = time.time()
+    sampler = SentenceSampler(
+        max_characters=o.max_characters, max_sentences=o.max_sentences, mix=o.mix,
+        held_out_fraction=o.held_out_fraction, held_out_max_chars=o.held_out_max_chars,
+        min_held_out=o.min_held_out, seed=o.seed,
+    )
+    read_stats: dict = {}
+    n_in = 0
+    for index, (doc_id, source, text) in enumerate(_documents(ctx.inputs, read_stats)):
+        sampler.add_document(index, doc_id, source, text)
+        n_in += 1
+    sample = sampler.finish()
+    if not sample.sentences:
+        raise ValueError(f"tokenizer: no text to train on in {len(ctx.inputs)} input files ({n_in} documents)")
+    ctx.say(f"[tokenizer] sampled {len(sample.sentences)} sentences from {n_in} documents; training {o.model_type}")
+
+    config = _train_config(o)
+    trained_at = time.time()
+    model = train_sentencepiece(sample.sentences, ctx.stage_dir / "tokenizer", config)
+    train_seconds = time.time() - trained_at
+    tokenizer_json = export_tokenizer_json(model, ctx.stage_dir / "tokenizer.json")
+
+    # evaluate on held-out text; a corpus too small to hold any out is measured on its sample, and says so
+    eval_texts, eval_on = (sample.held_out, "held_out") if sample.held_out else (sample.sentences[:2000], "training_sample")
+    tok = load_tokenizer(model)
+    evaluation = evaluate(tok, eval_texts)
+    identity = check_identical(model, tokenizer_json, list(paragraphs(eval_texts))[:5000])
+
+    kept = len(sample.documents_sampled)
+    held_out = sampler.documents_held_out
+    unreadable = len(read_stats.get("unreadable_files", []))
+    excluded_by_reason = {"not_sampled": n_in - kept - held_out, "held_out": held_out}
+    if unreadable:
+        excluded_by_reason["unreadable_file"] = unreadable
+    excluded_by_reason = {k: v for k, v in excluded_by_reason.items() if v}
+    figures = {
+        "sentences_sampled": len(sample.sentences),
+        "characters_sampled": sum(len(s) for s in sample.sentences),
+        "sample_by_source": sample.by_source,
+        "vocab_size": tok.vocab_size,
+        "model_type": o.model_type,
+        "evaluated_on": eval_on,
+        "chars_per_token": evaluation["chars_per_token"],
+        "byte_fallback_share": evaluation["byte_fallback_share"],
+        "unknown_rate": evaluation["unknown_rate"],
+        "roundtrip_exact": evaluation["roundtrip_exact"],
+        "tokenizer_json_identical": identity["identical"],
+        "tokenizer_sha256": tok.sha256,
+        "train_seconds": round(train_seconds, 2),
+    }
+    record = {
+        "config": config_record(config),
+        "options": o.model_dump(mode="json"),
+        "inputs": sorted(ctx.inputs),
+        "read": {"documents": n_in, **read_stats},
+        "sample": {"by_source": sample.by_source, "documents_sampled": kept, "documents_held_out": held_out},
+        "evaluation": {"on": eval_on, **evaluation},
+        "tokenizer_json_check": identity,
+        "outputs": {"model": str(model), "tokenizer_json": str(tokenizer_json), "sha256": tok.sha256},
+        "seconds": round(time.time() - started, 2),
+    }
+    (ctx.stage_dir / "training.json").write_text(json.dumps(record, indent=2, ensure_ascii=False))
+    return {
+        "documents": {"in": n_in + unreadable, "kept": kept, "excluded": n_in + unreadable - kept},
+        "excluded_by_reason": excluded_by_reason,
+        "figures": figures,
+    }
+
+
+STAGE = FunctionStage(
+    name="tokenizer",
+    options=Options,
+    reads="deduplicated shards (parquet)",
+    writes="tokenizer.model + tokenizer.json",
+    run=run,
+)
