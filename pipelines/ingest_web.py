@@ -2,7 +2,8 @@
 
     WARC (FastWARC) -> charset-correct HTML -> reader exclusions -> URL block list
       -> Japanese pre-check (html lang / kana in title) -> CC licence evidence
-      -> main-text extraction (resiliparse, sandboxed) -> language ID (lid.176) -> shards
+      -> main-text extraction (resiliparse, trafilatura where in doubt; sandboxed)
+      -> language ID (lid.176) -> shards
 
 Every response record is a document: kept, or excluded by a named step with a reason.
 The order puts the cheap decisions first, so a non-Japanese page costs one decode and two
@@ -31,6 +32,7 @@ from filters.web.ja_precheck import JapanesePrecheck
 from filters.web.langid import DEFAULT_MAX_CHARS, DEFAULT_MIN_SCORE, LanguageIdFilter
 from filters.web.url_blocklist import UrlBlocklistFilter
 from filters.web.warc_reader import DEFAULT_MAX_PAYLOAD_BYTES, WarcReader
+from filters.web.warc_stream import is_url
 
 
 class Options(Strict):
@@ -49,10 +51,12 @@ class Options(Strict):
         description="pre-check before extraction: keep pages with <html lang=ja>, content-language ja or kana "
         "in <title> (Swallow corpus, Okazaki et al. 2024); false only records the marker",
     )
-    extractor: Literal["resiliparse", "trafilatura"] = Field(
-        "resiliparse",
-        description="resiliparse main-content + edge trim (default; ~2.5x the stage throughput of trafilatura, "
-        "gold F1 0.952) or trafilatura favor_precision + edge trim (gold F1 0.963; datatrove stock 0.961)",
+    extractor: Literal["hybrid", "resiliparse", "trafilatura"] = Field(
+        "hybrid",
+        description="hybrid (default): resiliparse, and trafilatura where resiliparse's trimmed text is not clean "
+        "prose (gold F1 0.963, datatrove's stock trafilatura 0.961; ~4x stock's pages per CPU-second); "
+        "resiliparse + edge trim (fastest: ~9x stock, gold F1 0.952); trafilatura favor_precision, fast mode, "
+        "+ edge trim (gold F1 0.963, ~4x stock). Measured by benchmarks/ingest_web.py, see docs/ingest_web.md",
     )
     trim_edges: bool = Field(True, description="cut menus before the first sentence and a short footer after the last")
     extraction_timeout_s: float | None = Field(
@@ -79,13 +83,18 @@ class Options(Strict):
     )
 
 
+def _where(path: str) -> str:
+    """Absolute path of a local file; a URL (streamed, see filters/web/warc_stream.py) as given."""
+    return path if is_url(path) else os.path.abspath(path)
+
+
 def build(ctx: StageContext) -> list:
     opts: Options = ctx.options  # type: ignore[assignment]
-    datasets = {os.path.abspath(f): source.name for source, files in ctx.sources for f in files}
+    datasets = {_where(f): source.name for source, files in ctx.sources for f in files}
     licences = {source.name: source.licence for source, _ in ctx.sources if source.licence}
     return [
         WarcReader(
-            [os.path.abspath(p) for p in ctx.inputs], datasets=datasets,
+            [_where(p) for p in ctx.inputs], datasets=datasets,
             accept_types=tuple(opts.accept_content_types), max_payload_bytes=opts.max_payload_bytes,
             excerpt_chars=opts.excluded_excerpt_chars,
         ),

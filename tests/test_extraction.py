@@ -1,4 +1,4 @@
-"""HTML -> text: edge trimming, both extractors, failures marked and then excluded."""
+"""HTML -> text: edge trimming, the three extractors, failures marked and then excluded."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ import time
 from datatrove.data import Document
 
 from filters.web import extraction
-from filters.web.extraction import ExtractionResultFilter, HtmlToText, extract_text, trim_edges
+from filters.web.extraction import (
+    ExtractionResultFilter,
+    HtmlToText,
+    extract_text,
+    extract_with_source,
+    is_clean_prose,
+    trim_edges,
+)
 
 ARTICLE = """<html lang="ja"><head><title>記事</title></head><body>
 <nav><a href="/">ホーム</a> <a href="/news">ニュース</a></nav>
@@ -35,9 +42,39 @@ def test_trim_edges_keeps_text_without_any_sentence():
 
 
 def test_resiliparse_extracts_the_article_without_navigation():
-    text = extract_text(ARTICLE)
+    text = extract_text(ARTICLE, extractor="resiliparse")
     assert text.startswith("市立図書館では、今年の春から本の宅配サービスを始めました。")
     assert "ホーム" not in text and "Copyright" not in text
+
+
+def test_clean_prose_is_only_sentences():
+    assert is_clean_prose("本文の最初の文です。とても大事です。\n二つ目の段落もあります。ここも大事。")
+    assert not is_clean_prose("本文の最初の文です。とても大事です。\n最終更新: 2024/5/1 9:00\n※個人の見解です。転載はご遠慮ください。")
+    assert not is_clean_prose("")
+
+
+def test_hybrid_keeps_resiliparse_text_when_it_is_clean_prose():
+    text, used = extract_with_source(ARTICLE)
+    assert used == "resiliparse"
+    assert text == extract_text(ARTICLE, extractor="resiliparse")
+
+
+# resiliparse keeps the update line and the disclaimer after the article; edge trimming
+# cannot cut them (the disclaimer reads as a sentence), so the hybrid asks trafilatura
+FOOTER_PAGE = """<html lang="ja"><head><title>記事</title></head><body>
+<div class="article"><p>市立図書館では、今年の春から本の宅配サービスを始めました。</p>
+<p>電話で読みたい本を伝えていただければ、ボランティアの方がご自宅までお届けします。</p>
+<p>返却も同じようにご自宅で受け取りますので、どうぞお気軽にご利用ください。</p></div>
+<div class="info"><p>最終更新: 2024/5/1 9:00</p><p>※コメントは個人の見解であり、記事提供社と関係はありません。</p></div>
+</body></html>"""
+
+
+def test_hybrid_sends_a_page_with_boilerplate_after_the_text_to_trafilatura():
+    assert not is_clean_prose(extract_text(FOOTER_PAGE, extractor="resiliparse"))
+    text, used = extract_with_source(FOOTER_PAGE)
+    assert used == "trafilatura"
+    assert text == extract_text(FOOTER_PAGE, extractor="trafilatura")
+    assert "ボランティアの方がご自宅までお届けします。" in text
 
 
 def test_trafilatura_extractor_is_available_as_an_option():
@@ -68,29 +105,39 @@ def test_nhk_easy_page_reads_the_same_with_both_extractors(shared_data):
     from filters.web.extraction_quality import load_pages
 
     (page,) = [html for source, html in load_pages(shared_data / "web").items() if "nhk.or.jp" in source]
-    ours = extract_text(page)
+    ours = extract_text(page, extractor="resiliparse")
     assert "親が子どもを教育するために、たたいたり蹴ったりする体罰を禁止することになりました。" in ours
-    assert ours == extract_text(page, extractor="trafilatura")
+    assert ours == extract_text(page, extractor="trafilatura") == extract_text(page)
 
 
 def run_step(step, docs):
     return list(step.run(iter(docs)))
 
 
-def test_html_to_text_in_sandbox_replaces_html_by_text():
-    docs = run_step(HtmlToText(timeout_s=5.0), [Document(text=ARTICLE, id="a", metadata={})])
+def test_html_to_text_in_sandbox_replaces_html_by_text_and_names_the_extractor():
+    step = HtmlToText(timeout_s=5.0)
+    docs = run_step(step, [Document(text=ARTICLE, id="a", metadata={}), Document(text=FOOTER_PAGE, id="f", metadata={})])
     assert docs[0].text.startswith("市立図書館では") and docs[0].metadata["html_chars"] == len(ARTICLE)
+    assert [d.metadata["extractor"] for d in docs] == ["resiliparse", "trafilatura"]
+    assert step.stats["extracted_by_resiliparse"].total == 1 and step.stats["extracted_by_trafilatura"].total == 1
 
 
-def _slow_extract(page, extractor="resiliparse", trim=True):
+def test_unknown_extractor_fails_at_construction():
+    import pytest
+
+    with pytest.raises(ValueError, match="unknown extractor"):
+        HtmlToText("readability")
+
+
+def _slow_extract(page, extractor="hybrid", trim=True):
     if "遅いページ" in page:
         time.sleep(30)
-    return page
+    return page, extractor
 
 
 def test_a_page_over_the_time_limit_is_marked_and_the_next_page_still_extracts(monkeypatch):
     # stands in for a pathological page: the sandbox must abandon it and restart its worker
-    monkeypatch.setattr(extraction, "extract_text", _slow_extract)
+    monkeypatch.setattr(extraction, "extract_with_source", _slow_extract)
     started = time.monotonic()
     docs = run_step(HtmlToText(timeout_s=1.0), [
         Document(text="<p>遅いページ</p>", id="slow", metadata={}), Document(text="<p>普通</p>", id="ok", metadata={}),
@@ -103,10 +150,10 @@ def test_a_page_over_the_time_limit_is_marked_and_the_next_page_still_extracts(m
 
 
 def test_extractor_exception_is_marked_as_error(monkeypatch):
-    def broken(page, extractor="resiliparse", trim=True):
+    def broken(page, extractor="hybrid", trim=True):
         raise RuntimeError("parser bug")
 
-    monkeypatch.setattr(extraction, "extract_text", broken)
+    monkeypatch.setattr(extraction, "extract_with_source", broken)
     docs = run_step(HtmlToText(timeout_s=None), [Document(text="<p>x</p>", id="e", metadata={})])
     assert docs[0].metadata["extraction_failure"] == "extraction_error"
     assert "parser bug" in docs[0].metadata["extraction_error"]

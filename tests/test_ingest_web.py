@@ -7,12 +7,13 @@ import gzip
 from collections import Counter
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from corpus.config import ExecutorConfig
 from corpus.manifest import Source
-from corpus.schema import row_to_document
+from corpus.schema import SCHEMA, document_to_row, row_to_document
 from corpus.stage import StageContext, run_stage
 from data_manifests.demo import web as demo_web
 from pipelines.ingest_web import STAGE, Options
@@ -42,9 +43,37 @@ def demo_run(tmp_path_factory):
 
 def test_demo_every_response_is_kept_or_excluded_and_the_request_is_not_a_document(demo_run):
     report, _, _ = demo_run
-    assert report["documents"] == {"in": 9, "kept": 8, "excluded": 1}
+    assert report["documents"] == {"in": 10, "kept": 9, "excluded": 1}
     assert report["excluded_by_reason"] == {"not_japanese": 1}
-    assert report["figures"]["warc_records"] == {"warcinfo": 1, "request": 1, "response": 9}
+    assert report["figures"]["warc_records"] == {"warcinfo": 1, "request": 1, "response": 10}
+
+
+def test_demo_good_pages_take_the_fast_extractor_and_the_bad_ones_trafilatura(demo_run):
+    _, kept, _ = demo_run
+    used = {d.metadata["url"]: d.metadata["extractor"] for d in kept}
+    lists = {url for url in used if url.split("/")[2] in ("shop.example.jp", "matome.example.jp")}
+    assert len(lists) == 3 and {used[url] for url in lists} == {"trafilatura"}  # no clean prose in a list
+    assert {used[url] for url in used.keys() - lists} == {"resiliparse"}, used
+
+
+def test_demo_republished_article_is_a_near_duplicate_the_dedup_stage_removes(demo_run, tmp_path):
+    """The demo's portal copy of the weather article (another template, one sentence
+    reworded) reaches the dedup stage as a near-duplicate, not an exact one."""
+    from pipelines import dedup
+
+    _, kept, _ = demo_run
+    by_url = {d.metadata["url"]: d for d in kept}
+    original = by_url["https://sora.example.jp/column/forecast.html"]
+    copy = by_url["https://portal.example.jp/life/weather-forecast-20240501.html"]
+    assert copy.text != original.text and copy.metadata["title"] != original.metadata["title"]
+    shard = tmp_path / "web.parquet"
+    pq.write_table(pa.Table.from_pylist([document_to_row(d) for d in kept], schema=SCHEMA), shard)
+    ctx = StageContext(name="dedup", stage_dir=tmp_path / "dedup", inputs=[str(shard)], options=dedup.Options(),
+                       quiet=True)
+    report = run_stage(dedup.STAGE, ctx)
+    assert report["excluded_by_reason"] == {"near_duplicate": 1}
+    (pair,) = report["figures"]["example_pairs"]
+    assert {pair["removed"]["id"], pair["kept"]["id"]} == {original.id, copy.id} and pair["jaccard"] >= 0.7
 
 
 def test_demo_kept_documents_carry_the_metadata_contract(demo_run):
@@ -163,4 +192,4 @@ def test_gzip_member_per_record_is_not_required(tmp_path):
     whole = tmp_path / "whole.warc.gz"
     whole.write_bytes(gzip.compress(data, mtime=0))
     report = run(tmp_path, [whole])
-    assert report["documents"] == {"in": 9, "kept": 8, "excluded": 1}
+    assert report["documents"] == {"in": 10, "kept": 9, "excluded": 1}

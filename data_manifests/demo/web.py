@@ -1,9 +1,12 @@
-"""The demo WARC: nine small pages written for this project, one of each kind the web
+"""The demo WARC: ten small pages written for this project, one of each kind the web
 stage has to handle, plus a warcinfo and a request record.
 
 - four good pages of Japanese prose (nature notes under CC BY 4.0, a library notice with an
   e-mail address and a phone number for the PII step, a bread recipe, how weather forecasts
   are made), each inside a realistic page template with menus and a footer;
+- the weather article again, republished on a news portal: another header, menu and
+  footer, and one sentence reworded, so the dedup stage has a near-duplicate to remove
+  (character 5-gram Jaccard of the extracted texts about 0.9, above its 0.7);
 - three Japanese pages of bad quality for the filter stage: repeated boilerplate lines,
   "…" teaser spam, and a katakana-only product list;
 - one page in Shift_JIS that declares no charset anywhere (detection must find it);
@@ -29,7 +32,7 @@ _TEMPLATE = """<!DOCTYPE html>
 {head_extra}</head>
 <body>
 <header><a href="/">{site}</a>
-<nav><ul><li><a href="/">ホーム</a></li><li><a href="/news/">お知らせ</a></li><li><a href="/about/">このサイトについて</a></li></ul></nav>
+<nav><ul>{nav}</ul></nav>
 </header>
 <main><article>
 <h1>{title}</h1>
@@ -126,9 +129,23 @@ def _paragraphs(paras: list[str]) -> str:
     return "\n".join(f"<p>{p}</p>" for p in paras)
 
 
+_NAV = [("/", "ホーム"), ("/news/", "お知らせ"), ("/about/", "このサイトについて")]
+
+
 def _page(title: str, body: str, lang: str = "ja", site: str = "まちの記録", meta: str = '<meta charset="utf-8">\n',
-          head_extra: str = "", footer: str = "© まちの記録 編集部") -> str:
-    return _TEMPLATE.format(lang=lang, meta=meta, title=title, head_extra=head_extra, site=site, body=body, footer=footer)
+          head_extra: str = "", footer: str = "© まちの記録 編集部", nav: list[tuple[str, str]] = _NAV) -> str:
+    links = "".join(f'<li><a href="{href}">{label}</a></li>' for href, label in nav)
+    return _TEMPLATE.format(lang=lang, meta=meta, title=title, head_extra=head_extra, site=site, nav=links, body=body,
+                            footer=footer)
+
+
+def _republished_weather() -> list[str]:
+    """The weather article as a portal republishes it: one sentence reworded (30% -> 50%)."""
+    paras = list(_WEATHER)
+    old = "降水確率が三十パーセントなら、同じような予報が出た日のうち、およそ三日に一日は雨が降るという意味です。"
+    assert old in paras[2]
+    paras[2] = paras[2].replace(old, "たとえば降水確率が五十パーセントなら、同じような予報が出た日のうち、二日に一日ほどは雨が降るということです。")
+    return paras
 
 
 def _pages() -> list[tuple[str, str, bytes, str]]:
@@ -168,6 +185,11 @@ def _pages() -> list[tuple[str, str, bytes, str]]:
         ("https://sora.example.jp/column/forecast.html", html_utf8,
          _page("天気予報ができるまで", _paragraphs(_WEATHER), site="そらの教室").encode(), "good"),
         ("http://tabi.example.jp/onsen/history.html", "text/html", shift_jis, "good, Shift_JIS, no charset declared"),
+        ("https://portal.example.jp/life/weather-forecast-20240501.html", html_utf8,
+         _page("【転載】天気予報ができるまで", _paragraphs(_republished_weather()), site="くらしのポータル",
+               nav=[("/", "トップ"), ("/life/", "くらし"), ("/ranking/", "ランキング"), ("/login/", "ログイン")],
+               footer="記事提供: そらの教室 | 無断転載を禁じます | © くらしのポータル").encode(),
+         "near-duplicate of the weather page: other template, one sentence changed"),
         ("https://shop.example.jp/news/", html_utf8,
          _page("新着情報 | サンプル商店", boilerplate, site="サンプル商店").encode(), "bad: repeated boilerplate"),
         ("https://matome.example.jp/topics/", html_utf8,

@@ -13,7 +13,10 @@ What neither library does, and this reader adds:
   `corrupt_record` exclusion and resynchronise at the next gzip member or `WARC/` line, so
   one bad block costs one record, not the rest of the file;
 - an empty file or a file that is not a WARC is one excluded document (`empty_file`,
-  `not_warc`), never an exception.
+  `not_warc`), never an exception;
+- a URL (`http(s)://`, `s3://`, ...) is streamed, never stored: read forward once, with
+  the bytes since the last good record kept in memory for resynchronisation
+  (`warc_stream.py`), so a corrupt block in a remote WARC costs what it costs locally.
 """
 
 from __future__ import annotations
@@ -28,7 +31,14 @@ from datatrove.data import Document
 
 from corpus.readers import PathListReader
 from filters.web import charset as charset_mod
-from filters.web.http_payload import HTML_TYPES, decode_content, is_binary, is_html, media_type
+from filters.web.http_payload import (
+    HTML_TYPES,
+    decode_content,
+    is_binary,
+    is_html,
+    media_type,
+)
+from filters.web.warc_stream import is_url, open_stream
 
 # Common Crawl truncates payloads at 1 MiB (WARC-Truncated: length); 4x that leaves room for
 # other crawlers while one 50 MB page can no longer stall a task or fill memory
@@ -37,31 +47,35 @@ DEFAULT_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024
 # reader of the exclusions sees what was passed over; other types keep no text
 _TEXT_TYPES_PREFIX = ("text/", "application/xml", "application/rss", "application/atom", "application/json")
 _RESYNC_CHUNK = 1 << 20
+# how far back a streamed (remote) WARC can be re-read after a corrupt block: the bytes
+# since the last good record, which is at most a page over max_payload_bytes plus
+# FastWARC's read-ahead; at least this much
+MIN_STREAM_WINDOW = 16 << 20
 
 
-def _sniff_start(path: str) -> bytes | None:
-    """The first bytes of the (decompressed) file, to tell WARC from anything else."""
-    with open(path, "rb") as f:
-        head = f.read(4)
-        f.seek(0)
-        try:
-            if head.startswith(b"\x1f\x8b"):
-                return gzip.GzipFile(fileobj=f).read(64)
-            if head.startswith(b"BZh"):
-                return b"BZh"  # fastwarc reads gzip, zstd and lz4, not bzip2
-            if head.startswith(b"\x28\xb5\x2f\xfd"):
-                return b"WARC/"  # zstd: fastwarc reads it; trust the magic number
-        except (OSError, EOFError):
-            return None  # not even the first bytes decompress
-        return f.read(64)
+def _sniff_start(stream) -> bytes | None:
+    """The first bytes of the (decompressed) input, to tell WARC from anything else; the
+    stream is left at offset 0."""
+    try:
+        head = stream.read(4)
+        stream.seek(0)
+        if head.startswith(b"\x1f\x8b"):
+            return gzip.GzipFile(fileobj=stream).read(64)
+        if head.startswith(b"BZh"):
+            return b"BZh"  # fastwarc reads gzip, zstd and lz4, not bzip2
+        if head.startswith(b"\x28\xb5\x2f\xfd"):
+            return b"WARC/"  # zstd: fastwarc reads it; trust the magic number
+        return stream.read(64)
+    except (OSError, EOFError):
+        return None  # not even the first bytes decompress
+    finally:
+        stream.seek(0)
 
 
-def file_problem(path: str) -> str | None:
+def stream_problem(stream) -> str | None:
     """`empty_file`, `corrupt_file` (the start does not decompress), `not_warc` or
-    `unsupported_compression` when we cannot read WARC records from the file, else None."""
-    if os.path.getsize(path) == 0:
-        return "empty_file"
-    start = _sniff_start(path)
+    `unsupported_compression` when we cannot read WARC records from the input, else None."""
+    start = _sniff_start(stream)
     if start is None:
         return "corrupt_file"
     if not start:
@@ -71,20 +85,28 @@ def file_problem(path: str) -> str | None:
     return None if start.lstrip(b"\r\n\t ").startswith(b"WARC/") else "not_warc"
 
 
-def _next_sync_point(path: str, after: int, gzipped: bool) -> int | None:
-    """Offset of the next gzip member (or `WARC/` line) after `after`, or None."""
-    needle = b"\x1f\x8b\x08" if gzipped else b"\nWARC/"
+def file_problem(path: str) -> str | None:
+    """`stream_problem` of a local file."""
     with open(path, "rb") as f:
-        pos = after + 1
-        while True:
-            f.seek(pos)
-            chunk = f.read(_RESYNC_CHUNK)
-            if not chunk:
-                return None
-            i = chunk.find(needle)
-            if i >= 0:
-                return pos + i + (0 if gzipped else 1)
-            pos += max(1, len(chunk) - len(needle))
+        return stream_problem(f)
+
+
+def _next_sync_point(stream, after: int, gzipped: bool) -> int | None:
+    """Offset of the next gzip member (or `WARC/` line) after `after`, or None. A streamed
+    input is searched from the oldest byte it still holds if `after` has left its window."""
+    needle = b"\x1f\x8b\x08" if gzipped else b"\nWARC/"
+    pos = max(after + 1, getattr(stream, "earliest", 0))
+    while True:
+        stream.seek(pos)
+        chunk = stream.read(_RESYNC_CHUNK)
+        if not chunk:
+            return None
+        i = chunk.find(needle)
+        if i >= 0:
+            return pos + i + (0 if gzipped else 1)
+        if len(chunk) <= len(needle):
+            return None
+        pos += len(chunk) - len(needle)
 
 
 def _iso_date(record) -> str | None:
@@ -97,7 +119,7 @@ def _iso_date(record) -> str | None:
 
 
 class WarcReader(PathListReader):
-    """Reads WARC files (.warc, .warc.gz; WARC/1.0, 1.1 and the older 0.17/0.18) with FastWARC."""
+    """Reads WARC files or URLs (.warc, .warc.gz; WARC/1.0, 1.1 and the older 0.17/0.18) with FastWARC."""
 
     name = "🕷 WARC"
     _requires_dependencies = ["fastwarc"]
@@ -123,19 +145,28 @@ class WarcReader(PathListReader):
 
     # -- files -----------------------------------------------------------------------------
 
+    def _open(self, path: str):
+        """A local file, or a URL read forward with a window to step back in (warc_stream.py)."""
+        if is_url(path):
+            return open_stream(path, window=max(MIN_STREAM_WINDOW, 2 * self.max_payload_bytes))
+        return open(path.removeprefix("file://"), "rb")
+
     def read_path(self, path: str) -> Iterator[Document]:
         dataset = self.datasets.get(path, "cli")
-        problem = file_problem(path)
-        if problem:
-            yield self.excluded(f"web/{os.path.basename(path)}#file", problem, path, source="web", dataset=dataset)
-            return
-        with open(path, "rb") as f:
-            gzipped = f.read(2) == b"\x1f\x8b"
+        with self._open(path) as stream:
+            problem = stream_problem(stream)
+            if problem:
+                yield self.excluded(f"web/{os.path.basename(path)}#file", problem, path, source="web", dataset=dataset)
+                return
+            gzipped = stream.read(2) == b"\x1f\x8b"
+            yield from self._read_records(path, stream, gzipped, dataset)
+
+    def _read_records(self, path: str, stream, gzipped: bool, dataset: str) -> Iterator[Document]:
         offset, resyncing = 0, False
         while offset is not None:
             last, progressed, truncated_at = offset, False, None
             try:
-                for record in self._records(path, offset):
+                for record in self._records(path, stream, offset):
                     last, progressed = max(last, record.stream_pos), True
                     doc = self._guarded(record, path, dataset)
                     if doc is not None:
@@ -146,7 +177,7 @@ class WarcReader(PathListReader):
                     return
                 # a Content-Length that overstates the block swallows the records after it:
                 # look for them inside the "truncated" block (at the end of a file: nothing)
-                resyncing, offset = True, _next_sync_point(path, truncated_at, gzipped)
+                resyncing, offset = True, _next_sync_point(stream, truncated_at, gzipped)
                 continue
             except OSError as err:
                 # fastwarc stops at a corrupt member or garbage: that block becomes one excluded
@@ -159,18 +190,17 @@ class WarcReader(PathListReader):
                         source="web", dataset=dataset,
                     )
                 resyncing = True
-                offset = _next_sync_point(path, last, gzipped)
+                offset = _next_sync_point(stream, last, gzipped)
 
-    def _records(self, path: str, offset: int):
+    def _records(self, path: str, stream, offset: int):
         from fastwarc.warc import ArchiveIterator, WarcRecordType
 
         options = {"record_types": WarcRecordType.any_type, "parse_http": True, "auto_decode": "transfer", "quirks_mode": True}
-        if offset == 0:
-            yield from ArchiveIterator(path, **options)  # fastwarc's own buffered file reading
+        if offset == 0 and not is_url(path):
+            yield from ArchiveIterator(path.removeprefix("file://"), **options)  # fastwarc's own buffered file reading
             return
-        with open(path, "rb") as stream:
-            stream.seek(offset)
-            yield from ArchiveIterator(stream, **options)
+        stream.seek(offset)
+        yield from ArchiveIterator(stream, **options)
 
     # -- records ---------------------------------------------------------------------------
 
