@@ -29,7 +29,8 @@ def open_input(path: str):
     if "://" in path and not path.startswith("file://"):
         import fsspec
 
-        return fsspec.open(path, "rb", block_size=1 << 20).open()
+        # block_size=0: one streamed read, which also works where a server ignores Range
+        return fsspec.open(path, "rb", block_size=0).open()
     return open(path.removeprefix("file://"), "rb")
 
 
