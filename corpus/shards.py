@@ -110,6 +110,9 @@ class ShardReader(PathListReader):
         import pyarrow.parquet as pq
 
         with pq.ParquetFile(path) as pf:
+            missing = {"text", "id", "metadata"} - set(pf.schema_arrow.names)
+            if missing:  # refuse the whole file, by name, rather than read empty rows from it
+                raise ValueError(f"{path} is not a jacorpus shard: no column(s) {', '.join(sorted(missing))}")
             for batch in pf.iter_batches(batch_size=self.batch_size, columns=["text", "id", "metadata"]):
                 for row in batch.to_pylist():
                     yield row_to_document(row)

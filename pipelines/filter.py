@@ -18,6 +18,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from corpus.config import Strict
+from corpus.exclusion import ExcludeMarked
 from corpus.shards import ShardReader
 from corpus.stage import DatatroveStage, StageContext
 from filters.licence.policy import LicenceOptions, LicencePolicyFilter
@@ -42,7 +43,8 @@ class Options(Strict):
 def build(ctx: StageContext) -> list:
     o: Options = ctx.options  # type: ignore[assignment]
     register_japanese_word_tokenizer()  # datatrove steps added to this pipeline get fugashi for `ja`
-    steps: list = [ShardReader(ctx.inputs), TextCleanup(o.cleanup)]
+    steps: list = [ShardReader(ctx.inputs), ExcludeMarked(exclusion_writer=ctx.exclusion_writer("reader")),
+                   TextCleanup(o.cleanup)]
     steps += quality_steps(o.quality, exclusion_writer=ctx.exclusion_writer)
     if o.pii.enabled:
         steps.append(PIIMasker(o.pii))

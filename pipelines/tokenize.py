@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import Field
 
 from corpus.config import Strict
+from corpus.exclusion import ExcludeMarked
 from corpus.shards import ShardReader
 from corpus.stage import DatatroveStage, StageContext
 from tokenizer.backends import load_tokenizer
@@ -51,6 +52,7 @@ def build(ctx: StageContext) -> list:
     opts: Options = ctx.options  # type: ignore[assignment]
     return [
         ShardReader(ctx.inputs),
+        ExcludeMarked(exclusion_writer=ctx.exclusion_writer("reader")),
         EmptyTextFilter(exclusion_writer=ctx.exclusion_writer("empty_text")),
         MegatronShardWriter(str(ctx.stage_dir), _tokenizer_path(ctx), add_bos=opts.add_bos,
                             add_eos=opts.add_eos, batch_size=opts.batch_size),

@@ -14,9 +14,9 @@ that into a counted `truncated_dump` record after the last complete page.
 from __future__ import annotations
 
 import bz2
-import gzip
 import os
 import re
+import zlib
 from collections.abc import Iterator
 
 CHUNK = 1 << 20  # bytes read at a time; memory stays a few chunks whatever the dump size
@@ -115,6 +115,29 @@ def iter_plain(path: str, opener=open, chunk: int = CHUNK) -> Iterator[bytes]:
             yield data
 
 
+def iter_gzip(path: str, chunk: int = CHUNK) -> Iterator[bytes]:
+    """Decompressed bytes of a gzip file, member after member, yielded as they come.
+
+    `gzip.open(...).read(n)` raises EOFError on a truncated file and throws away what it
+    decompressed in that call, losing the last complete pages; a decompressor object hands
+    over everything up to the cut, then we raise EOFError like the bz2 reader does.
+    """
+    with open(path, "rb") as raw:
+        decompressor, fed = zlib.decompressobj(wbits=31), False
+        while block := raw.read(chunk):
+            while block:
+                fed = True
+                out = decompressor.decompress(block, chunk)  # bounded: a 100 MB line comes in pieces
+                if out:
+                    yield out
+                block = decompressor.unconsumed_tail
+                if decompressor.eof:  # a next member, if any, starts in unused_data
+                    block = decompressor.unused_data
+                    decompressor, fed = zlib.decompressobj(wbits=31), False
+        if fed and not decompressor.eof:
+            raise EOFError("compressed data ended before the end-of-stream marker")
+
+
 def iter_dump_bytes(path: str, start: int = 0, end: int | None = None, chunk: int = CHUNK) -> Iterator[bytes]:
     """Decompressed bytes of a dump file (.bz2, .gz or plain XML); byte ranges for bz2 only."""
     if path.endswith(".bz2"):
@@ -122,5 +145,5 @@ def iter_dump_bytes(path: str, start: int = 0, end: int | None = None, chunk: in
     if start or end is not None:
         raise ValueError(f"byte ranges need a bzip2 multistream dump, not {path}")
     if path.endswith(".gz"):
-        return iter_plain(path, gzip.open, chunk)
+        return iter_gzip(path, chunk)
     return iter_plain(path, open, chunk)
