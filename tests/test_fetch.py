@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import http.server
 import json
 import socket
 import subprocess
-import threading
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,80 +16,22 @@ import yaml
 from corpus.download import DownloadError, Policy, Target, fetch_one
 from corpus.fetch import fetch_manifest
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loopback_http import LoopbackServer  # noqa: E402
+
 FAST = Policy(retries=4, backoff_s=0.01, connect_timeout_s=2, read_timeout_s=2, concurrency=2)
-
-
-class Server:
-    """Serves files from a folder with faults chosen per path:
-    drop (close mid-body on the first request), 503 (twice), norange (ignore Range), corrupt."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self.faults: dict[str, set[str]] = {}
-        self.requests: list[tuple[str, str | None]] = []
-        self.counts: dict[str, int] = {}
-        server = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_HEAD(self):
-                self.send_response(200)
-                self.end_headers()
-
-            def do_GET(self):
-                path = self.path.lstrip("/")
-                server.requests.append((path, self.headers.get("Range")))
-                n = server.counts[path] = server.counts.get(path, 0) + 1
-                faults = server.faults.get(path, set())
-                file = server.root / path
-                if not file.is_file():
-                    self.send_error(404)
-                    return
-                if "503" in faults and n <= 2:
-                    self.send_error(503)
-                    return
-                body = file.read_bytes()
-                if "corrupt" in faults:
-                    body = body[:10] + bytes([body[10] ^ 0xFF]) + body[11:]
-                start = 0
-                rng = self.headers.get("Range")
-                if rng and "norange" not in faults:
-                    start = int(rng.split("=")[1].split("-")[0])
-                    self.send_response(206)
-                    self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
-                else:
-                    self.send_response(200)
-                self.send_header("Content-Length", str(len(body) - start))
-                self.end_headers()
-                payload = body[start:]
-                if "drop" in faults and n == 1:
-                    self.wfile.write(payload[: len(payload) // 2])
-                    self.wfile.flush()
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                    return
-                self.wfile.write(payload)
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture
 def server(tmp_path):
     root = tmp_path / "www"
     root.mkdir()
-    s = Server(root)
+    s = LoopbackServer(root)
     yield s
     s.close()
 
 
-def put(server: Server, name: str, size: int = 300_000) -> tuple[bytes, str]:
+def put(server: LoopbackServer, name: str, size: int = 300_000) -> tuple[bytes, str]:
     data = bytes((i * 7919) % 251 for i in range(size))
     path = server.root / name
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -103,7 +44,7 @@ def test_dropped_connection_resumes_with_a_range_request(server, tmp_path):
     server.faults["big.bin"] = {"drop"}
     got = fetch_one(Target(server.url + "big.bin", tmp_path / "out" / "big.bin", checksums={"sha256": digest}), FAST)
     assert Path(got.path).read_bytes() == data and got.attempts == 2
-    ranges = [r for p, r in server.requests if p == "big.bin"]
+    ranges = [r for m, p, r in server.requests if m == "GET" and p == "big.bin"]
     assert ranges[0] is None and ranges[1].startswith("bytes=") and ranges[1] != "bytes=0-"
 
 
@@ -134,7 +75,7 @@ def test_verified_file_is_not_fetched_again(server, tmp_path):
     target = lambda: Target(server.url + "v.bin", tmp_path / "v.bin", checksums={"sha256": digest})  # noqa: E731
     fetch_one(target(), FAST)
     again = fetch_one(target(), FAST)
-    assert again.skipped and server.counts["v.bin"] == 1
+    assert again.skipped and server.gets("v.bin") == 1
 
 
 def test_unreachable_host_fails_fast_naming_the_url(tmp_path):

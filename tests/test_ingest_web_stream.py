@@ -3,14 +3,12 @@ HTTP server (127.0.0.1 only) that can ignore Range requests or drop the connecti
 
 from __future__ import annotations
 
-import http.server
 import io
 import json
 import os
 import socket
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -21,68 +19,10 @@ from data_manifests.demo import web as demo_web
 from filters.web.warc_reader import WarcReader
 from filters.web.warc_stream import HttpStream, RemoteReadError, RewindableStream
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loopback_http import LoopbackServer  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-class LoopbackServer:
-    """Serves the files of one folder on 127.0.0.1. Faults per file name: `norange` (answer
-    every request with the whole file, 200), `drop` (close the connection halfway through
-    the first response)."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self.faults: dict[str, set[str]] = {}
-        self.requests: list[tuple[str, str, str | None]] = []
-        server = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def _serve(self, with_body: bool):
-                name = self.path.lstrip("/")
-                server.requests.append((self.command, name, self.headers.get("Range")))
-                file = server.root / name
-                if not file.is_file():
-                    self.send_error(404)
-                    return
-                faults = server.faults.get(name, set())
-                body = file.read_bytes()
-                start = 0
-                ranged = self.headers.get("Range")
-                if ranged and "norange" not in faults:
-                    start = int(ranged.split("=")[1].split("-")[0])
-                    self.send_response(206)
-                    self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
-                else:
-                    self.send_response(200)
-                self.send_header("Accept-Ranges", "none" if "norange" in faults else "bytes")
-                self.send_header("Content-Length", str(len(body) - start))
-                self.end_headers()
-                if not with_body:
-                    return
-                payload = body[start:]
-                gets = sum(1 for method, n, _ in server.requests if method == "GET" and n == name)
-                if "drop" in faults and gets == 1:
-                    self.wfile.write(payload[: len(payload) // 2])
-                    self.wfile.flush()
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                    return
-                self.wfile.write(payload)
-
-            def do_HEAD(self):
-                self._serve(with_body=False)
-
-            def do_GET(self):
-                self._serve(with_body=True)
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture
