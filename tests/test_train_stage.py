@@ -49,15 +49,15 @@ def test_stage_trains_from_hf_weights_and_reports_every_document_kept(tmp_path):
                                     {"vocab_size": 100, "bos_id": 1, "eos_id": 2, "characters": 9000})
     report = run_stage(STAGE, context(tmp_path / "train", stage_output_files(tok_dir), max_steps=12))
     assert report["documents"] == {"in": 42, "kept": 42, "excluded": 0}
-    assert report["steps"] == 12 and report["loss_last"] < report["loss_first"]
-    assert report["sources"]["wiki"]["documents"] == 12 and report["sources"]["web"]["weight"] == pytest.approx(1.0)
+    assert report["figures"]["steps"] == 12 and report["figures"]["loss_last"] < report["figures"]["loss_first"]
+    assert report["figures"]["sources"]["wiki"]["documents"] == 12 and report["figures"]["sources"]["web"]["weight"] == pytest.approx(1.0)
     out = tmp_path / "train"
     init = json.loads((out / "init_hf" / "config.json").read_text())
     assert init["vocab_size"] == 128 and init["bos_token_id"] == 1  # the tokenizer's 100, padded to 64s
-    assert report["init_from"] == str(out / "init_hf")
+    assert report["figures"]["init_from"] == str(out / "init_hf")
     assert (out / "hf" / "model.safetensors").is_file() and (out / "metrics.jsonl").is_file()
-    assert (Path(report["checkpoint"]) / "complete.json").is_file()
-    assert json.loads((out / "report.json").read_text())["hf_export"] == str(out / "hf")
+    assert (Path(report["figures"]["checkpoint"]) / "complete.json").is_file()
+    assert json.loads((out / "report.json").read_text())["figures"]["hf_export"] == str(out / "hf")
 
 
 def test_stage_without_token_shards_says_so(tmp_path):
@@ -89,7 +89,7 @@ def test_llama2_tokenized_aozora_trains_and_bits_per_char_drop_on_held_out_text(
                                      "characters": sum(map(len, train))})
     report = run_stage(STAGE, context(tmp_path / "train", stage_output_files(tok_dir), max_steps=24,
                                       set={"optim.lr": 1.0e-2}))
-    assert report["loss_last"] < report["loss_first"] - 1.0
+    assert report["figures"]["loss_last"] < report["figures"]["loss_first"] - 1.0
     export = tmp_path / "train" / "hf"
     assert (export / "tokenizer.model").is_file()
     (tmp_path / "held.txt").write_text("\n".join(held), encoding="utf-8")
