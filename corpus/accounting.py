@@ -36,8 +36,8 @@ def summarize_shards(folder: Path) -> dict:
     reasons: Counter = Counter()
     steps: Counter = Counter()
     for path in parquet_files(folder):
-        with pq.ParquetFile(path) as pf:
-            for batch in pf.iter_batches(batch_size=4096, columns=["text", "metadata"]):
+        with pq.ParquetFile(path, pre_buffer=False) as pf:
+            for batch in pf.iter_batches(batch_size=1024, columns=["text", "metadata"]):
                 if batch.num_rows == 0:
                     continue
                 docs += batch.num_rows

@@ -75,7 +75,7 @@ def matches(doc: Document, where: list[tuple[str, str, str]]) -> bool:
 
 def iter_documents(files: list[str]) -> Iterator[Document]:
     for f in files:
-        with pq.ParquetFile(f) as pf:
+        with pq.ParquetFile(f, pre_buffer=False) as pf:
             for batch in pf.iter_batches(batch_size=500):
                 for row in batch.to_pylist():
                     yield row_to_document(row)

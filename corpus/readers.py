@@ -91,7 +91,8 @@ class PathListReader(PipelineStep):
             except Exception as err:  # noqa: BLE001 - one bad file must not end the task
                 # the file itself is unreadable (not a recoverable record): count it as one
                 # excluded document so the loss is visible in the report, and log why
-                logger.opt(exception=err).warning(f"{self.name}: cannot read {path}: {err}")
+                logger.warning(f"{self.name}: cannot read {path}: {type(err).__name__}: {err}")
+                logger.opt(exception=err).debug(f"{self.name}: traceback for {path}")  # task log only
                 self.stat_update("documents_in")
                 yield self.excluded(f"{path}#unreadable", f"unreadable_file:{type(err).__name__}", path, str(err)[:500])
             if bar is not None:

@@ -109,7 +109,7 @@ class ShardReader(PathListReader):
     def read_path(self, path: str) -> Iterator[Document]:
         import pyarrow.parquet as pq
 
-        with pq.ParquetFile(path) as pf:
+        with pq.ParquetFile(path, pre_buffer=False) as pf:
             missing = {"text", "id", "metadata"} - set(pf.schema_arrow.names)
             if missing:  # refuse the whole file, by name, rather than read empty rows from it
                 raise ValueError(f"{path} is not a jacorpus shard: no column(s) {', '.join(sorted(missing))}")

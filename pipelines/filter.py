@@ -26,6 +26,7 @@ from filters.pii.masking import PIIDensityFilter, PIIMasker
 from filters.pii.options import PIIOptions
 from filters.quality.chain import quality_checks, quality_steps
 from filters.quality.cleanup import TextCleanup
+from filters.quality.document_size import DocumentSizeFilter
 from filters.quality.options import CleanupOptions, QualityOptions
 from filters.quality.report import read_figures, rule_figures
 from filters.quality.word_tokenizer import register_japanese_word_tokenizer
@@ -38,13 +39,18 @@ class Options(Strict):
     quality: QualityOptions = Field(default_factory=QualityOptions, description="quality rules (web), Swallow defaults")
     pii: PIIOptions = Field(default_factory=PIIOptions, description="PII masking (all sources)")
     licence: LicenceOptions = Field(default_factory=LicenceOptions, description="licence policy (all sources)")
+    max_document_chars: int | None = Field(
+        1_000_000, ge=1, description="documents longer than this are excluded as document_too_large before any "
+        "analysis (memory: ~300 MB per million characters); a whole novel is ~700k. null: no cap")
 
 
 def build(ctx: StageContext) -> list:
     o: Options = ctx.options  # type: ignore[assignment]
     register_japanese_word_tokenizer()  # datatrove steps added to this pipeline get fugashi for `ja`
-    steps: list = [ShardReader(ctx.inputs), ExcludeMarked(exclusion_writer=ctx.exclusion_writer("reader")),
-                   TextCleanup(o.cleanup)]
+    steps: list = [ShardReader(ctx.inputs), ExcludeMarked(exclusion_writer=ctx.exclusion_writer("reader"))]
+    if o.max_document_chars is not None:
+        steps.append(DocumentSizeFilter(o.max_document_chars, exclusion_writer=ctx.exclusion_writer("document_size")))
+    steps.append(TextCleanup(o.cleanup))
     steps += quality_steps(o.quality, exclusion_writer=ctx.exclusion_writer)
     if o.pii.enabled:
         steps.append(PIIMasker(o.pii))

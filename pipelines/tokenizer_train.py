@@ -68,7 +68,7 @@ def _documents(paths: list[str], stats: dict) -> Iterator[tuple[str, str, str]]:
 
     for path in sorted(p for p in paths if str(p).endswith(".parquet")):
         try:
-            with pq.ParquetFile(path) as pf:
+            with pq.ParquetFile(path, pre_buffer=False) as pf:
                 for batch in pf.iter_batches(batch_size=1000, columns=["text", "id", "metadata"]):
                     texts = batch.column("text").to_pylist()
                     ids = batch.column("id").to_pylist()

@@ -330,11 +330,6 @@ def filter_peak_rss_mb(tmp: Path, chars: int) -> float:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "the filter stage has no per-document size cap: the quality-figure and PII passes hold several "
-    "per-character copies of a document, ~300 MB per million characters (1M chars: 453 MB peak, 4M: 1426 MB; "
-    "a 100 MB line, ~33M characters, would need ~10 GB). Ingest caps document size, `jacorpus filter` on "
-    "foreign parquet does not; a cap that excludes e.g. `document_too_large` before the rules would fix it"))
 def test_filter_memory_stays_bounded_for_one_huge_single_line_document(tmp_path):
     small = filter_peak_rss_mb(tmp_path, 100_000)
     big = filter_peak_rss_mb(tmp_path, 4_000_000)

@@ -130,3 +130,13 @@ def test_report_has_per_rule_counts_and_histograms_for_tuning(run):
     # figure -> threshold, for the HTML report's charts of metadata.figures
     assert report["figures"]["thresholds"]["katakana_fraction"] == 0.5
     assert report["figures"]["quality_removed"] == 3
+
+
+def test_document_over_the_size_cap_is_excluded_before_any_rule():
+    from filters.quality.document_size import DocumentSizeFilter
+
+    step = DocumentSizeFilter(max_chars=10)
+    big = Document(text="あ" * 11, id="web/big", metadata={"source": "web"})
+    assert step.filter(big) == (False, "document_too_large")
+    assert big.metadata["figures"]["characters"] == 11.0
+    assert step.filter(Document(text="あ" * 10, id="web/ok", metadata={})) is True

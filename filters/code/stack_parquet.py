@@ -68,7 +68,7 @@ def licence_value(value) -> str | None:
 def iter_rows(path: str, batch_size: int = 1000) -> Iterator[StackRow]:
     import pyarrow.parquet as pq
 
-    with pq.ParquetFile(path) as pf:
+    with pq.ParquetFile(path, pre_buffer=False) as pf:
         columns = resolve_columns(pf.schema_arrow.names)
         index = 0
         for batch in pf.iter_batches(batch_size=batch_size, columns=list(columns.values())):

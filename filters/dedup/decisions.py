@@ -78,7 +78,7 @@ class DuplicateMarker(PipelineStep):
         if not self.signatures_folder.exists(docs_table_path(rank)):
             return
         with self.signatures_folder.open(docs_table_path(rank), mode="rb") as f:
-            for batch in pq.ParquetFile(f).iter_batches(columns=["id"], batch_size=8192):
+            for batch in pq.ParquetFile(f, pre_buffer=False).iter_batches(columns=["id"], batch_size=8192):
                 yield from batch.column(0).to_pylist()
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:

@@ -31,7 +31,7 @@ def cluster_size_histogram(kept_dir: Path) -> dict[str, int]:
     """Kept documents by `minhash_cluster_size` (1 = no duplicate found)."""
     counts: Counter = Counter()
     for path in parquet_files(kept_dir):
-        for batch in pq.ParquetFile(path).iter_batches(columns=["metadata"], batch_size=65536):
+        for batch in pq.ParquetFile(path, pre_buffer=False).iter_batches(columns=["metadata"], batch_size=65536):
             counts.update(v or 1 for v in batch.column(0).field("minhash_cluster_size").to_pylist())
     out = {}
     for lo, hi in _SIZE_BINS:
@@ -67,7 +67,7 @@ def _texts(folder: Path, ids: set[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     wanted = pa.array(sorted(ids), type=pa.string())
     for path in parquet_files(folder) if ids else []:
-        for batch in pq.ParquetFile(path).iter_batches(columns=["id", "text"], batch_size=4096):
+        for batch in pq.ParquetFile(path, pre_buffer=False).iter_batches(columns=["id", "text"], batch_size=4096):
             hits = batch.filter(pc.is_in(batch.column("id"), value_set=wanted))
             found.update(zip(hits.column("id").to_pylist(), hits.column("text").to_pylist()))
     return found
