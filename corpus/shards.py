@@ -25,6 +25,7 @@ class ShardWriter(ParquetWriter):
 
     name = "💾 shards"
     PARTIAL = ".partial"
+    MAX_BUFFERED_BYTES = 32 << 20
 
     def __init__(self, output_folder: str, output_filename: str = "${rank}.parquet", batch_size: int = 1000):
         super().__init__(
@@ -37,6 +38,7 @@ class ShardWriter(ParquetWriter):
             max_file_size=-1,  # one file per task: names stay ${rank}.parquet
         )
         self._opened: set[str] = set()
+        self._buffered: dict[str, int] = {}
 
     def run(self, data, rank: int = 0, world_size: int = 1):
         # a task that keeps nothing still leaves an (empty) file, so a reader of this stage
@@ -60,6 +62,12 @@ class ShardWriter(ParquetWriter):
     def _write(self, document: dict, file_handler, filename: str):
         self._opened.add(filename)
         super()._write(document, file_handler, filename)
+        # flush by bytes as well as by count: 1000 long articles can hold hundreds of MB
+        size = self._buffered.get(filename, 0) + len(document.get("text") or "") * 3
+        if size >= self.MAX_BUFFERED_BYTES and self._batches.get(filename):
+            self._write_batch(filename)
+            size = 0
+        self._buffered[filename] = size if self._batches.get(filename) else 0
 
     def __exit__(self, exc_type, exc_val, exc_tb):
         self.close()
