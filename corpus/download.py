@@ -15,7 +15,7 @@ import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
@@ -208,19 +208,3 @@ def fetch_all(targets: list[Target], policy: Policy | None = None) -> list[Fetch
     if errors:
         raise DownloadError("; ".join(errors))
     return results
-
-
-def as_records(fetched: list[Fetched]) -> list[dict]:
-    return [asdict(f) for f in fetched]
-
-
-def check_reachable(url: str, timeout_s: float = 5.0) -> None:
-    """Fail fast, naming the URL, when there is no network (never hang)."""
-    if not url.startswith(("http://", "https://")):
-        return
-    try:
-        requests.head(url, timeout=(timeout_s, timeout_s), allow_redirects=True)
-    except requests.RequestException as err:
-        raise DownloadError(f"cannot reach {url}: {type(err).__name__}") from None
-
-

@@ -99,10 +99,3 @@ def row_to_document(row: dict) -> Document:
 def writer_adapter(_writer, document: Document) -> dict:
     """datatrove's writers call `adapter(self, document)`."""
     return document_to_row(document)
-
-
-def reader_adapter(_reader, data: dict, path: str, id_in_file: int | str) -> dict:
-    """datatrove's readers call `adapter(self, data, path, id_in_file)` and build a Document
-    from the returned dict (text, id, metadata)."""
-    doc = row_to_document(data)
-    return {"text": doc.text, "id": doc.id or f"{path}/{id_in_file}", "metadata": doc.metadata}

@@ -8,7 +8,6 @@ stderr and leaves no files behind.
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,8 +130,3 @@ def run_pipeline(config_path: str | Path, force: bool = False, quiet: bool = Fal
         manifest.record_stage(ps.ctx.name, report)
         manifest.save()
     return reports
-
-
-def clean_run_dir(run_dir: Path) -> None:
-    if run_dir.exists():
-        shutil.rmtree(run_dir)
