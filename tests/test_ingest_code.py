@@ -18,6 +18,7 @@ from corpus.schema import row_to_document
 from corpus.stage import StageContext, run_stage
 from data_manifests.demo.code import make
 from pipelines.ingest_code import STAGE, Options
+from data_manifests.demo.code import MIT_LICENSE
 
 DEMO_POLICY = LicencePolicy(allow=["MIT", "BSD-2-Clause", "BSD-3-Clause", "Apache-2.0", "ISC", "Unlicense",
                                    "CC0-1.0", "Zlib"], unknown="exclude")
@@ -214,28 +215,7 @@ def test_bad_options_are_refused():
         Options(colour="blue")
 
 
-MIT_TEXT = """MIT License
-
-Copyright (c) 2025 Test Author
-
-Permission is hereby granted, free of charge, to any person obtaining a copy
-of this software and associated documentation files (the "Software"), to deal
-in the Software without restriction, including without limitation the rights
-to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
-copies of the Software, and to permit persons to whom the Software is
-furnished to do so, subject to the following conditions:
-
-The above copyright notice and this permission notice shall be included in all
-copies or substantial portions of the Software.
-
-THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
-OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
-SOFTWARE.
-"""
+MIT_TEXT = MIT_LICENSE  # the demo tree's MIT text: one copy of the licence in the repo
 
 
 def test_zip_repository_is_read_like_a_tarball(tmp_path):

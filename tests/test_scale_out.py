@@ -16,17 +16,7 @@ from corpus.config import ExecutorConfig
 from corpus.stage import StageContext, run_stage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_stage_runner import STAGE, Opts  # noqa: E402
-
-
-@pytest.fixture
-def inputs(tmp_path):
-    paths = []
-    for n in range(3):
-        p = tmp_path / f"in{n}.txt"
-        p.write_text("こんにちは\nab\n!bad\n日本語の文\n", encoding="utf-8")
-        paths.append(str(p))
-    return paths
+from test_stage_runner import STAGE, Opts, inputs  # noqa: E402,F401 - inputs is a shared fixture
 
 
 @pytest.fixture
