@@ -16,9 +16,8 @@ from corpus.inputs import resolve_inputs
 from corpus.manifest import LicencePolicy, Source
 from corpus.schema import row_to_document
 from corpus.stage import StageContext, run_stage
-from data_manifests.demo.code import make
+from data_manifests.demo.code import MIT_LICENSE, make
 from pipelines.ingest_code import STAGE, Options
-from data_manifests.demo.code import MIT_LICENSE
 
 DEMO_POLICY = LicencePolicy(allow=["MIT", "BSD-2-Clause", "BSD-3-Clause", "Apache-2.0", "ISC", "Unlicense",
                                    "CC0-1.0", "Zlib"], unknown="exclude")
