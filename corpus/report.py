@@ -54,8 +54,18 @@ def print_stage(console: Console, name: str, r: dict) -> None:
     d = r["documents"]
     console.rule(f"[bold]{name}[/bold]  in {d['in']}  kept {d['kept']}  excluded {d['excluded']}")
     kept = r.get("kept", {})
+    excluded = r.get("excluded", {})
     if kept.get("characters") is not None:
-        console.print(f"kept: {kept.get('characters', 0):,} characters, {kept.get('bytes', 0):,} bytes")
+        console.print(f"kept: {kept.get('characters', 0):,} characters, {kept.get('bytes', 0):,} bytes"
+                      + (f"; excluded: {excluded.get('characters', 0):,} characters, {excluded.get('bytes', 0):,} bytes"
+                         if excluded else ""))
+        out_bytes = kept.get("bytes", 0) + excluded.get("bytes", 0)
+        if r.get("elapsed_s"):
+            console.print(f"time: {r['elapsed_s']:.1f} s; {d['in'] / r['elapsed_s']:,.1f} documents/s, "
+                          f"{out_bytes / r['elapsed_s'] / 1e6:.2f} MB/s of text out")
+    tokens = kept.get("tokens_by_source")
+    if isinstance(tokens, dict) and tokens:
+        console.print(_counter_table("tokens by source", tokens))
     if r.get("excluded_by_reason"):
         console.print(_counter_table("excluded by reason", r["excluded_by_reason"], d["in"]))
     for key, title in (("by_source", "kept by source"), ("licences", "kept by licence"), ("pii", "PII masked (spans)")):
