@@ -184,8 +184,10 @@ class PriorityMinhashCluster(MinhashDedupCluster):
         ids, sources, chars = self.document_facts(nodes)
         is_exact = np.isin(nodes, exact_removed)
         scores, lengths = self.priority.rank_columns(sources, chars)
-        # best member first within each component: non-exact, source, length, read first
-        order = np.lexsort((nodes, -lengths, -scores, is_exact, labels))
+        # best member first within each component: non-exact, source, length, then the smallest
+        # document id, so the survivor of a tie does not depend on how inputs were split into tasks
+        id_rank = np.unique(np.asarray(ids, dtype=object).astype(str), return_inverse=True)[1].reshape(-1)
+        order = np.lexsort((id_rank, -lengths, -scores, is_exact, labels))
         first = np.r_[True, labels[order][1:] != labels[order][:-1]] if len(order) else np.zeros(0, bool)
         survivor_of = dict(zip(labels[order][first].tolist(), order[first].tolist()))
         survivor = np.array([survivor_of[label] for label in labels.tolist()], dtype=np.int64)
