@@ -124,3 +124,26 @@ def test_manifest_allow_list_without_unknown_takes_the_kinds_default_for_unknown
     assert f.filter(doc(None, "code", "repos")) == (False, "licence:unknown")  # code: no licence, no entry
     assert keeps(f, doc(None, "web", "crawl"))  # web: most pages state none
     assert f.filter(doc("Apache-2.0", "code", "repos")) == (False, "licence:Apache-2.0")
+
+
+def test_web_page_licence_forms_reach_the_policy_whole():
+    url = "https://creativecommons.org/licenses/by/4.0/"
+    crawl = Source(name="crawl", kind="web", paths=["x"],
+                   licence_policy=LicencePolicy(allow=["CC-BY-*", url], unknown="exclude"))
+    f = LicencePolicyFilter(LicenceOptions(commercial_only=True), sources=[crawl])
+    assert keeps(f, doc(url, "web", "crawl"))
+    assert keeps(f, doc("CC-BY-NC-SA-2.1-JP/CC-BY-4.0", "web", "crawl"))  # `/` reads as OR
+    assert f.filter(doc("CC-BY-NC-SA-2.1-JP", "web", "crawl")) == (False, "licence:CC-BY-NC-SA-2.1-JP")
+    assert f.filter(doc(f"{url} AND CC-BY-NC-4.0", "web", "crawl")) == (
+        False, f"licence:{url}_AND_CC-BY-NC-4.0")
+
+
+def test_deny_patterns_match_ids_as_written_not_canonicalised():
+    f = LicencePolicyFilter(LicenceOptions(deny=["GPL-2.0+"]))
+    assert f.filter(doc("gpl-2.0+ and MIT", "web")) == (False, "licence:gpl-2.0+_and_MIT")
+    assert keeps(f, doc("GPL-2.0-or-later", "web"))
+
+
+def test_comma_is_or_and_a_malformed_expression_is_one_unknown_id(default):
+    assert keeps(default, doc("MIT, Apache-2.0", "code"))
+    assert default.filter(doc("(MIT) GPL-3.0-only OR", "code")) == (False, "licence:(MIT)_GPL-3.0-only_OR")

@@ -2,21 +2,17 @@
 
 All of it is license-expression (aboutcode), which knows every SPDX id and the deprecated
 spellings (`GPL-2.0+` -> `GPL-2.0-or-later`, `GPL-2.0` -> `GPL-2.0-only`), so one licence
-has one spelling in our shards whichever metadata file it came from.
+has one spelling in our shards whichever metadata file it came from. The OR/AND/WITH rule
+is shared with the filter stage's licence policy (filters/licence/spdx_expression.py).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
+from filters.licence.spdx_expression import first_failing, spdx_licensing
+
 UNKNOWN = "unknown"
-
-
-@lru_cache(maxsize=1)
-def _licensing():
-    from license_expression import get_spdx_licensing
-
-    return get_spdx_licensing()
 
 
 @lru_cache(maxsize=4096)
@@ -28,10 +24,10 @@ def normalize(expression: str | None, allow_unknown_keys: bool = False) -> str |
     """
     if not expression or not expression.strip():
         return None
-    licensing = _licensing()
+    licensing = spdx_licensing()
     try:
         parsed = licensing.parse(expression.strip(), validate=False, simple=False)
-    except Exception:  # license-expression raises several unrelated types on bad input
+    except Exception:  # noqa: BLE001 - license-expression raises several unrelated types on bad input
         return None
     if parsed is None:
         return None
@@ -43,7 +39,7 @@ def normalize(expression: str | None, allow_unknown_keys: bool = False) -> str |
 
 def licence_ids(expression: str) -> list[str]:
     """The licence ids an expression names, exceptions left out (`A OR B WITH X` -> [A, B])."""
-    licensing = _licensing()
+    licensing = spdx_licensing()
     parsed = licensing.parse(expression, validate=False)
     if parsed is None:
         return []
@@ -66,26 +62,8 @@ def first_disallowed(expression: str, allow: set[str] | None) -> str | None:
     """
     if allow is None:
         return None
-    from license_expression import AND, OR, LicenseWithExceptionSymbol
-
-    licensing = _licensing()
-    parsed = licensing.parse(expression, validate=False)
-
-    def failing(node) -> str | None:
-        if isinstance(node, OR):
-            fails = [failing(arg) for arg in node.args]
-            return None if any(f is None for f in fails) else fails[0]
-        if isinstance(node, AND):
-            for arg in node.args:
-                f = failing(arg)
-                if f is not None:
-                    return f
-            return None
-        symbol = node.license_symbol if isinstance(node, LicenseWithExceptionSymbol) else node
-        key = getattr(symbol, "key", str(symbol))
-        return None if key.lower() in allow else key
-
-    return failing(parsed)
+    parsed = spdx_licensing().parse(expression, validate=False)
+    return first_failing(parsed, lambda key: key.lower() in allow)
 
 
 def normalize_allow_list(allow: list[str] | None) -> set[str] | None:

@@ -1,113 +1,141 @@
-"""SPDX licence expressions (`Apache-2.0 OR BSD-2-Clause`, `(MIT AND Zlib)`, `GPL-2.0 WITH X`).
+"""SPDX licence expressions, read by license-expression (aboutcode) for both licence checks.
 
-The policy decides per licence id, but packages declare expressions: `A OR B` lets the
-user pick either (allowed when any side is), `A AND B` binds both (allowed when every
-side is), and `A WITH exception` is A with an extra permission (judged as A). This is the
-grammar of SPDX spec 2.3 annex D, small enough to evaluate here without a dependency;
-`/` and `,` between ids, as older PKG-INFO and Cargo files write dual licences, read
-as OR.
+Packages and pages declare expressions, while policies decide per licence id: `A OR B`
+lets the user pick either (allowed when any side is), `A AND B` binds both (allowed when
+every side is), and `A WITH exception` is A with an extra permission (judged as A).
+`first_failing` is that rule, once, for both callers:
+
+- code ingest (filters/code/spdx.py) parses against the SPDX licence list, so that one
+  licence has one canonical spelling in the shards;
+- the licence policy (filters/licence/policy.py) judges whatever a document carries, from
+  any source, against fnmatch patterns written by people (`deny: [GPL-2.0+]`), so
+  `satisfied` keeps every id as written and reads expressions loosely: `/` and `,` between
+  ids are OR (web pages write `MIT/Apache-2.0`, older PKG-INFO and Cargo files
+  `MIT, Apache-2.0`); any run of non-space, non-parenthesis characters is one id, even one
+  license-expression refuses as a key (a creativecommons.org URL); text that is not an
+  expression (`MIT OR`, `MIT License`) is judged as one id.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
-_TOKEN = re.compile(r"\(|\)|[^\s()]+")
+from license_expression import (
+    AND,
+    OR,
+    LicenseExpression,
+    LicenseWithExceptionSymbol,
+    Licensing,
+    get_spdx_licensing,
+    is_valid_license_key,
+)
+
+_TOKEN = re.compile(r"[^\s()]+")
+_LEXEME = re.compile(r"\(|\)|[^\s()]+")
 _OR_SEPARATORS = re.compile(r"\s*[/,]\s*")
+_OPERATORS = {"and", "or", "with"}
 
 
-class ExpressionError(ValueError):
-    """Not a well-formed expression; the caller then treats the text as one id."""
+@lru_cache(maxsize=1)
+def spdx_licensing() -> Licensing:
+    """Knows every SPDX id and its deprecated spellings; built once (~20 ms)."""
+    return get_spdx_licensing()
 
 
-def tokens(expression: str) -> list[str]:
-    expression = expression.strip()
-    if "://" not in expression:  # a URL given as licence stays one token
-        expression = _OR_SEPARATORS.sub(" OR ", expression)
-    return _TOKEN.findall(expression)
+@lru_cache(maxsize=1)
+def _licensing_as_written() -> Licensing:
+    # no known symbols: every id is kept with the spelling and case it was written in
+    return Licensing()
 
 
-def _parse(toks: list[str], i: int) -> tuple[tuple, int]:
-    """or_expr := and_expr (OR and_expr)*"""
-    left, i = _parse_and(toks, i)
-    parts = [left]
-    while i < len(toks) and toks[i].upper() == "OR":
-        right, i = _parse_and(toks, i + 1)
-        parts.append(right)
-    return (("OR", parts) if len(parts) > 1 else left), i
+def first_failing(expression: LicenseExpression | None, allowed: Callable[[str], bool]) -> str | None:
+    """None when `expression` can be complied with using only ids `allowed` accepts, else
+    the first id that makes it fail (for an OR, the first side's)."""
+    if isinstance(expression, OR):
+        fails = [first_failing(arg, allowed) for arg in expression.args]
+        return None if any(f is None for f in fails) else fails[0]
+    if isinstance(expression, AND):
+        for arg in expression.args:
+            failed = first_failing(arg, allowed)
+            if failed is not None:
+                return failed
+        return None
+    symbol = expression.license_symbol if isinstance(expression, LicenseWithExceptionSymbol) else expression
+    key = getattr(symbol, "key", str(symbol))
+    return None if allowed(key) else key
 
 
-def _parse_and(toks: list[str], i: int) -> tuple[tuple, int]:
-    left, i = _parse_atom(toks, i)
-    parts = [left]
-    while i < len(toks) and toks[i].upper() == "AND":
-        right, i = _parse_atom(toks, i + 1)
-        parts.append(right)
-    return (("AND", parts) if len(parts) > 1 else left), i
+def _alternates(lexemes: list[str]) -> bool:
+    """Ids and operators alternate, starting and ending with an id (parentheses aside).
 
-
-def _parse_atom(toks: list[str], i: int) -> tuple[tuple, int]:
-    if i >= len(toks):
-        raise ExpressionError("expression ends early")
-    tok = toks[i]
-    if tok == "(":
-        inner, i = _parse(toks, i + 1)
-        if i >= len(toks) or toks[i] != ")":
-            raise ExpressionError("missing )")
-        return inner, i + 1
-    if tok == ")" or tok.upper() in ("AND", "OR", "WITH"):
-        raise ExpressionError(f"unexpected {tok!r}")
-    i += 1
-    if i < len(toks) and toks[i].upper() == "WITH":
-        if i + 1 >= len(toks):
-            raise ExpressionError("WITH without an exception")
-        i += 2  # the exception only adds permissions: judge the licence itself
-    return ("ID", tok), i
-
-
-def parse(expression: str) -> tuple:
-    """Expression tree: ("ID", id) | ("OR", [trees]) | ("AND", [trees])."""
-    toks = tokens(expression)
-    if not toks:
-        raise ExpressionError("empty expression")
-    tree, i = _parse(toks, 0)
-    if i != len(toks):
-        raise ExpressionError(f"unexpected {toks[i]!r}")
-    return tree
-
-
-def licence_ids(expression: str) -> list[str]:
-    """Every licence id named in the expression (the text itself when it does not parse)."""
-    try:
-        tree = parse(expression)
-    except ExpressionError:
-        return [expression.strip()]
-    out: list[str] = []
-
-    def walk(node: tuple) -> None:
-        if node[0] == "ID":
-            out.append(node[1])
+    license-expression lets some text that breaks this through, guessing an operator
+    (`(A) B OR` reads as `A OR B`, `A OR B OR` as `A OR B`) or dropping an id
+    (`((A AND B) C)` reads as `A AND B`); a guessed OR or a lost id could let a document
+    through, so such text is judged as one id instead.
+    """
+    want_id = True
+    for lexeme in lexemes:
+        if lexeme == "(":
+            if not want_id:
+                return False
+        elif lexeme == ")":
+            if want_id:
+                return False
+        elif lexeme.lower() in _OPERATORS:
+            if want_id:
+                return False
+            want_id = True
         else:
-            for child in node[1]:
-                walk(child)
+            if not want_id:
+                return False
+            want_id = False
+    return not want_id
 
-    walk(tree)
-    return out
+
+@lru_cache(maxsize=4096)
+def _parse_as_written(expression: str) -> tuple[LicenseExpression, dict[str, str]] | None:
+    """The parsed expression and the stand-in names it uses for ids license-expression
+    would refuse as keys (mapped back to the ids); None when the text is not an expression.
+
+    Cached because a corpus repeats a few licence strings over millions of documents.
+    """
+    text = expression.strip()
+    if "://" not in text:  # a URL's own slashes are not OR
+        text = _OR_SEPARATORS.sub(" OR ", text)
+    stand_ins: dict[str, str] = {}
+
+    def stand_in(match: re.Match) -> str:
+        token = match.group(0)
+        if token.lower() in _OPERATORS or is_valid_license_key(token):
+            return token
+        name = f"LicenseRef-jacorpus-stand-in-{len(stand_ins)}"
+        stand_ins[name] = token
+        return name
+
+    text = _TOKEN.sub(stand_in, text)
+    lexemes = _LEXEME.findall(text)
+    if not _alternates(lexemes):
+        return None
+    licensing = _licensing_as_written()
+    try:
+        parsed = licensing.parse(text, validate=False, simple=True)
+    except Exception:  # noqa: BLE001 - license-expression raises several unrelated types on bad input
+        return None
+    if parsed is None:
+        return None
+    # and it read every id and exception that was written, in order, as written
+    written = [t for t in lexemes if t not in ("(", ")") and t.lower() not in _OPERATORS]
+    read = [symbol.key for symbol in licensing.license_symbols(parsed, unique=False, decompose=True)]
+    return (parsed, stand_ins) if read == written else None
 
 
 def satisfied(expression: str, allowed: Callable[[str], bool]) -> bool:
-    """True when the expression can be complied with using only ids `allowed` accepts."""
-    try:
-        tree = parse(expression)
-    except ExpressionError:
+    """True when the expression can be complied with using only ids `allowed` accepts;
+    `allowed` sees each id as written, and the whole text when it is not an expression."""
+    parsed = _parse_as_written(expression)
+    if parsed is None:
         return allowed(expression.strip())
-
-    def ok(node: tuple) -> bool:
-        if node[0] == "ID":
-            return allowed(node[1])
-        if node[0] == "OR":
-            return any(ok(child) for child in node[1])
-        return all(ok(child) for child in node[1])
-
-    return ok(tree)
+    tree, stand_ins = parsed
+    return first_failing(tree, lambda key: allowed(stand_ins.get(key, key))) is None
