@@ -162,7 +162,7 @@ def test_wiki_bad_input_is_kept_or_excluded_under_its_named_reason(wiki_run, nam
 
 def test_wiki_broken_pages_do_not_hide_their_neighbours(wiki_run):
     kept_ids = {r["id"] for r in wiki_run.rows if r["kept"]}
-    assert {"wiki/120", "wiki/125", "wiki/130", "wiki/132", "wiki/140", "wiki/142"} <= kept_ids
+    assert {"wiki/jawiki/120", "wiki/jawiki/125", "wiki/jawiki/130", "wiki/jawiki/132", "wiki/jawiki/140", "wiki/jawiki/142"} <= kept_ids
 
 
 # -- ingest code --------------------------------------------------------------------------

@@ -47,8 +47,8 @@ def test_demo_articles_carry_attribution_and_clean_text(tmp_path, demo_files):
     source = Source(name="demo_wiki", kind="wiki", paths=["demo"])
     run(tmp_path, demo_files, sources=[(source, [str(p) for p in demo_files])])
     kept = {d.id: d for d in documents(tmp_path / "out" / "shards")}
-    assert sorted(kept) == ["wiki/1001", "wiki/1002", "wiki/1003"]
-    furoshiki = kept["wiki/1001"]
+    assert sorted(kept) == ["wiki/jawiki/1001", "wiki/jawiki/1002", "wiki/jawiki/1003"]
+    furoshiki = kept["wiki/jawiki/1001"]
     meta = furoshiki.metadata
     assert meta["source"] == "wiki" and meta["dataset"] == "demo_wiki" and meta["title"] == "風呂敷"
     assert meta["url"] == "https://ja.wikipedia.org/wiki/風呂敷"
@@ -60,16 +60,16 @@ def test_demo_articles_carry_attribution_and_clean_text(tmp_path, demo_files):
     assert len(furoshiki.text) >= 800
     for residue in ("{{", "[[", "<ref", "Category", "ファイル", "脚注", "袱紗"):
         assert residue not in furoshiki.text, residue
-    assert "季語（きご）" in kept["wiki/1003"].text and "5+7+5=17" in kept["wiki/1003"].text
+    assert "季語（きご）" in kept["wiki/jawiki/1003"].text and "5+7+5=17" in kept["wiki/jawiki/1003"].text
 
 
 def test_excluded_pages_keep_their_raw_text_and_reason(tmp_path, demo_files):
     run(tmp_path, demo_files)
     excluded = {d.id: d for d in documents(tmp_path / "out" / "excluded")}
-    assert excluded["wiki/1005"].metadata["reason"] == "redirect"
-    assert excluded["wiki/1005"].text == "#転送 [[風呂敷]]\n"
-    assert excluded["wiki/1006"].metadata["reason"] == "namespace:10"
-    assert excluded["wiki/1004"].metadata["reason"] == "too_short"
+    assert excluded["wiki/jawiki/1005"].metadata["reason"] == "redirect"
+    assert excluded["wiki/jawiki/1005"].text == "#転送 [[風呂敷]]\n"
+    assert excluded["wiki/jawiki/1006"].metadata["reason"] == "namespace:10"
+    assert excluded["wiki/jawiki/1004"].metadata["reason"] == "too_short"
 
 
 def test_multistream_dump_split_across_tasks_gives_the_same_documents(tmp_path, demo_files):
@@ -91,9 +91,9 @@ def test_dump_cut_mid_page_yields_complete_pages_then_truncated_dump(tmp_path):
     report = run(tmp_path, [path])
     assert report["documents"] == {"in": 3, "kept": 2, "excluded": 1}
     assert report["excluded_by_reason"] == {"truncated_dump": 1}
-    assert {d.id for d in documents(tmp_path / "out" / "shards")} == {"wiki/1001", "wiki/1002"}
+    assert {d.id for d in documents(tmp_path / "out" / "shards")} == {"wiki/jawiki/1001", "wiki/jawiki/1002"}
     partial = documents(tmp_path / "out" / "excluded")[0]
-    assert partial.id == "wiki/1003" and partial.text.startswith("<page>\n    <title>俳句</title>")
+    assert partial.id == "wiki/jawiki/1003" and partial.text.startswith("<page>\n    <title>俳句</title>")
 
 
 def test_bz2_cut_mid_stream_keeps_the_pages_of_complete_streams(tmp_path):
@@ -107,7 +107,7 @@ def test_bz2_cut_mid_stream_keeps_the_pages_of_complete_streams(tmp_path):
     report = run(tmp_path, [path])
     assert report["documents"] == {"in": 3, "kept": 2, "excluded": 1}
     assert report["excluded_by_reason"] == {"truncated_dump": 1}
-    assert {d.id for d in documents(tmp_path / "out" / "shards")} == {"wiki/1001", "wiki/1002"}
+    assert {d.id for d in documents(tmp_path / "out" / "shards")} == {"wiki/jawiki/1001", "wiki/jawiki/1002"}
 
 
 def test_invalid_xml_page_is_counted_and_later_pages_are_kept(tmp_path):
@@ -119,7 +119,7 @@ def test_invalid_xml_page_is_counted_and_later_pages_are_kept(tmp_path):
     assert report["documents"] == {"in": 3, "kept": 2, "excluded": 1}
     assert report["excluded_by_reason"] == {"invalid_xml": 1}
     bad = documents(tmp_path / "out" / "excluded")[0]
-    assert bad.id == "wiki/1002" and "</titel>" in bad.text
+    assert bad.id == "wiki/jawiki/1002" and "</titel>" in bad.text
 
 
 def test_file_that_is_not_a_dump_is_one_counted_document(tmp_path):
@@ -154,7 +154,7 @@ def test_real_articles_come_out_as_prose(real_run):
     _, out = real_run
     kept = {d.metadata["title"]: d for d in documents(out / "out" / "shards")}
     amp = kept["アンパサンド"]
-    assert amp.id == "wiki/5" and amp.metadata["revision_id"] == 89167474
+    assert amp.id == "wiki/jawiki/5" and amp.metadata["revision_id"] == 89167474
     assert amp.metadata["url"] == "https://ja.wikipedia.org/wiki/アンパサンド"
     assert amp.metadata["date"] == "2022-04-23T02:25:36Z" and amp.metadata["dataset"] == "jawiki"
     assert amp.text.startswith("アンパサンド（&, ampersand）は、並立助詞「…と…」を意味する記号である。")

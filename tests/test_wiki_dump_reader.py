@@ -43,7 +43,7 @@ def test_every_range_yields_its_pages_with_the_dump_siteinfo(multistream):
     dump, _ = multistream
     reader = WikiDumpReader([dump], datasets={dump: "demo_wiki"})
     docs = [d for rank in range(3) for d in reader.run(rank=rank, world_size=3)]
-    assert [d.id for d in docs] == [f"wiki/{p[2]}" for p in demo.PAGES]
+    assert [d.id for d in docs] == [f"wiki/jawiki/{p[2]}" for p in demo.PAGES]
     last = docs[-1]  # read from a range that starts mid-file
     assert last.metadata["url"] == "https://ja.wikipedia.org/wiki/はいく"
     assert last.metadata["dataset"] == "demo_wiki" and last.metadata["lang"] == "ja"
@@ -53,7 +53,7 @@ def test_dataset_defaults_to_the_dump_dbname(tmp_path):
     path = tmp_path / "a.xml"
     path.write_text(demo.HEADER + demo.page_xml(*demo.PAGES[0]) + demo.FOOTER, encoding="utf-8")
     (doc,) = WikiDumpReader([str(path)]).run()
-    assert doc.metadata["dataset"] == "jawiki" and doc.id == "wiki/1001"
+    assert doc.metadata["dataset"] == "jawiki" and doc.id == "wiki/jawiki/1001"
     assert doc.metadata["licence"] == "CC-BY-SA-4.0" and doc.metadata["licence_also"] == "GFDL-1.3-or-later"
 
 

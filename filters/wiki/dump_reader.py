@@ -152,14 +152,14 @@ class WikiDumpReader(PathListReader):
                 yield self.page_document(event, unit, siteinfo)
             else:
                 self.stat_update(event.kind)
-                yield self.problem_document(event, unit, event.kind, event.detail)
+                yield self.problem_document(event, unit, event.kind, event.detail, siteinfo)
 
     def page_document(self, event: Event, unit: Unit, siteinfo: SiteInfo) -> Document:
         try:
             page = parse_page(event.data)
         except (ET.ParseError, ValueError) as err:
             self.stat_update("invalid_xml")
-            return self.problem_document(event, unit, "invalid_xml", str(err))
+            return self.problem_document(event, unit, "invalid_xml", str(err), siteinfo)
         url = article_url(page.title, siteinfo.article_prefix or DEFAULT_ARTICLE_PREFIX)
         metadata = {
             "source": "wiki",
@@ -180,19 +180,25 @@ class WikiDumpReader(PathListReader):
         }
         if page.redirect is not None:
             metadata["redirect"] = page.redirect
-        doc = Document(text=page.text, id=f"wiki/{page.page_id}", metadata=metadata)
+        doc = Document(text=page.text, id=page_doc_id(siteinfo, page.page_id), metadata=metadata)
         if page.text_deleted:
             doc.metadata.update(excluded_by=self.name, reason="text_deleted")
         return doc
 
-    def problem_document(self, event: Event, unit: Unit, reason: str, detail: str) -> Document:
+    def problem_document(self, event: Event, unit: Unit, reason: str, detail: str, siteinfo: SiteInfo) -> Document:
         page_id = raw_page_id(event.data)
-        doc_id = f"wiki/{page_id}" if page_id is not None else f"wiki/{_name(unit)}@{event.offset}"
+        doc_id = page_doc_id(siteinfo, page_id) if page_id is not None else f"wiki/{_name(unit)}@{event.offset}"
         if reason == "truncated_dump" and page_id is None:
             doc_id = f"wiki/{_name(unit)}#truncated"
         extra = {"title": raw_title(event.data), "page_id": page_id, "detail": detail[:500], "offset": event.offset}
         return self.excluded(doc_id, reason, unit.path, event.data.decode("utf-8", "replace"), source="wiki",
                              **{k: v for k, v in extra.items() if v is not None})
+
+
+def page_doc_id(siteinfo: SiteInfo, page_id) -> str:
+    """`wiki/<dbname>/<page_id>`: page ids are only unique within one wiki, and jawiki and
+    jawikibooks (say) are ingested together."""
+    return f"wiki/{siteinfo.dbname or 'unknown'}/{page_id}"
 
 
 def _name(unit: Unit) -> str:
