@@ -1,4 +1,4 @@
-"""Licence policy over documents that carry their licence (docs/pii.md#licence-policy)."""
+"""Licence policy over documents that carry their licence (docs/pii.md#licence-policy-licence)."""
 
 from filters.licence.policy import LicenceOptions, LicencePolicyFilter
 
