@@ -73,6 +73,33 @@ def test_flex_attention_backend_matches_dense_mask():
         torch.testing.assert_close(flex(tokens, doc_ids=doc_ids), dense(tokens, doc_ids=doc_ids), rtol=0, atol=1e-4)
 
 
+def test_compiled_flex_attention_path_matches_dense_mask():
+    """What a GPU run executes: fullgraph-compiled blocks taking a compiled BlockMask built from
+    each batch's document ids. Forward only, since CPU FlexAttention has no backward."""
+    pytest.importorskip("torch.nn.attention.flex_attention")
+    from training.model import Attention
+    from training.parallelize import apply_compile
+
+    torch.manual_seed(0)
+    dense = Transformer(tiny(n_heads=4, n_kv_heads=2, max_seq_len=256)).eval()
+    dense.init_weights()
+    flex = Transformer(tiny(n_heads=4, n_kv_heads=2, max_seq_len=256, attn_backend="flex")).eval()
+    flex.load_state_dict(dense.state_dict())
+    saved = Attention.flex_attention, Attention.create_block_mask
+    try:
+        apply_compile(flex)
+        assert Attention.flex_attention is not None
+        tokens = torch.randint(0, 96, (2, 256))
+        doc_ids = torch.zeros(2, 256, dtype=torch.int32)
+        doc_ids[0, 100:], doc_ids[1, 30:], doc_ids[1, 200:] = 1, 1, 2
+        with torch.no_grad():
+            torch.testing.assert_close(flex(tokens, doc_ids=doc_ids), dense(tokens, doc_ids=doc_ids), rtol=0, atol=1e-4)
+            doc_ids[0, 180:] = 2  # a new batch's boundaries must reach the compiled mask
+            torch.testing.assert_close(flex(tokens, doc_ids=doc_ids), dense(tokens, doc_ids=doc_ids), rtol=0, atol=1e-4)
+    finally:
+        Attention.flex_attention, Attention.create_block_mask = saved
+
+
 def test_tied_model_shares_one_matrix_for_embedding_and_head():
     model = Transformer(tiny(tie_embeddings=True))
     assert model.output.weight is model.tok_embeddings.weight

@@ -162,6 +162,22 @@ def test_fsdp2_run_checkpoints_async_and_resumes_without_fsdp_bit_for_bit(shards
     assert resumed.train().losses == plain.losses[3:]
 
 
+@pytest.mark.parametrize("fsdp", ["off", "on"])
+def test_bf16_on_cpu_runs_the_mixed_precision_path_with_fp32_master_weights(shards, tmp_path, fsdp):
+    """The precision path a GPU takes (autocast alone, or FSDP2's bf16 policy), run on CPU:
+    it learns, keeps fp32 weights for the optimizer, and really computes in bf16."""
+    common = {"training.max_steps": 8, "checkpoint.enabled": False, "checkpoint.export_hf": False,
+              "parallel.fsdp": fsdp}
+    exact = Trainer(tiny_config(shards, **common), tmp_path / "fp32", quiet=True).train()
+    trainer = Trainer(tiny_config(shards, **common, **{"training.dtype": "bfloat16"}), tmp_path / "bf16", quiet=True)
+    mixed = trainer.train()
+    assert all(np.isfinite(mixed.losses)) and np.mean(mixed.losses[-3:]) < mixed.losses[0] - 0.5
+    assert mixed.losses != exact.losses
+    assert mixed.losses == pytest.approx(exact.losses, abs=0.1)
+    assert {p.dtype for p in trainer.model.parameters()} == {torch.float32}
+    assert not torch.distributed.is_initialized()
+
+
 @pytest.mark.slow
 def test_compiled_blocks_with_selective_checkpointing_give_the_same_losses(shards, tmp_path):
     common = {"training.max_steps": 3, "checkpoint.enabled": False, "checkpoint.export_hf": False,

@@ -53,3 +53,18 @@ def test_metrics_go_to_jsonl(tmp_path):
     logger.log(3, {"loss": 2.5, "lr": 1e-4})
     logger.close()
     assert json.loads((tmp_path / "metrics.jsonl").read_text()) == {"step": 3, "loss": 2.5, "lr": 1e-4}
+
+
+def test_metrics_go_to_tensorboard_events(tmp_path):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    logger = MetricsLogger(tmp_path, tensorboard=True, quiet=True)
+    for step, loss in ((1, 3.0), (2, 2.5)):
+        logger.log(step, {"loss": loss, "mfu": 0.41, "note": "text is not a scalar"})
+    logger.log(2, {"val_loss": float("nan")})  # a non-finite value is kept out of TensorBoard
+    logger.close()
+    events = EventAccumulator(str(tmp_path / "tensorboard"))
+    events.Reload()
+    assert sorted(events.Tags()["scalars"]) == ["loss", "mfu"]
+    assert [(e.step, e.value) for e in events.Scalars("loss")] == [(1, 3.0), (2, 2.5)]

@@ -99,7 +99,7 @@ class TrainingConfig:
     grad_accum: int = 1
     """micro-batches per optimizer step"""
     dtype: str = "bfloat16"
-    """compute dtype on GPU: bfloat16 (fp32 master weights) or float32; CPU always runs float32"""
+    """compute dtype: bfloat16 (fp32 master weights, autocast or FSDP2 mixed precision) or float32 (bit-exact on CPU)"""
     device: str = "auto"
     """auto, cpu or cuda"""
     seed: int = 0

@@ -68,6 +68,14 @@ def _set_gradient_sync(model: torch.nn.Module, on: bool) -> None:
         model.set_requires_gradient_sync(on)
 
 
+def _reshard(model: torch.nn.Module) -> None:
+    """FSDP2 keeps the root and last block gathered after a forward with no backward to free
+    them; release them so evaluation does not leave bf16 copies in memory."""
+    for module in model.modules():
+        if hasattr(module, "reshard") and hasattr(module, "set_requires_gradient_sync"):
+            module.reshard()
+
+
 def grad_norm_and_clip(params: list[torch.nn.Parameter], max_norm: float) -> torch.Tensor:
     norm = torch.nn.utils.clip_grad_norm_(params, max_norm if max_norm > 0 else float("inf"), foreach=True)
     return norm.full_tensor() if hasattr(norm, "full_tensor") else norm
@@ -106,5 +114,6 @@ def validation_loss(model: torch.nn.Module, batches: list[Batch], device: torch.
         nll += batch_loss(model, t, autocast).double() * t.labels.numel() * weight
         count += t.labels.numel() * weight
     model.train(was_training)
+    _reshard(model)
     both = all_reduce_mean(torch.stack([nll, count]), world)
     return float(both[0] / both[1])

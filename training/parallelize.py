@@ -7,7 +7,8 @@ wrappers first, then per-block `compile()` (in place, so state-dict keys stay cl
 norm and head, which keeps tied weights in one group). FSDP2 mixed precision keeps fp32
 master weights and optimizer state, computes in bf16 and reduces gradients in fp32. With
 one process and no FSDP, bf16 comes from `torch.autocast` instead (torchtitan
-`maybe_enable_amp`). On CPU everything runs in float32, so CI results are bit-exact.
+`maybe_enable_amp`). The tiny CPU config asks for float32, so CI results are bit-exact;
+asking for bfloat16 on CPU runs the same mixed-precision path as on a GPU.
 """
 
 from __future__ import annotations
@@ -116,13 +117,14 @@ def apply_fsdp(model: nn.Module, world: World, param_dtype: torch.dtype) -> None
 
 
 def compute_dtype(device: torch.device, dtype: str) -> torch.dtype:
-    return torch.bfloat16 if (device.type == "cuda" and dtype == "bfloat16") else torch.float32
+    """The config's dtype on every device: bf16 on CPU is slow but lets CI run the GPU's precision path."""
+    return torch.bfloat16 if dtype == "bfloat16" else torch.float32
 
 
 def autocast_context(device: torch.device, dtype: torch.dtype, fsdp: bool):
-    """bf16 autocast for single-device GPU training; FSDP's policy handles it otherwise."""
-    if device.type == "cuda" and dtype == torch.bfloat16 and not fsdp:
-        return torch.autocast("cuda", dtype=torch.bfloat16)
+    """bf16 autocast for single-device training; FSDP's policy handles it otherwise."""
+    if dtype == torch.bfloat16 and not fsdp:
+        return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
 
