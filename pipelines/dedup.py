@@ -6,11 +6,13 @@ Passes (each its own datatrove job under `dedup/passes/<name>`, intermediate fil
 
 1. `signatures` (one task per input shard group): character n-gram MinHash signatures
    (`CharMinhashSignature`, datatrove's file format) and exact-dedup hashes of the NFKC,
-   whitespace-folded text (datatrove's `ExactDedupSignature`);
+   whitespace-folded text (datatrove's `ExactDedupSignature` with the document id in each
+   record: `ExactDedupSignatureWithId`);
 2. `buckets` (one task per band): datatrove's stock `MinhashDedupBuckets`;
-3. `clusters` (one task): datatrove's `ExactFindDedups`, then `PriorityMinhashCluster`,
-   which verifies candidates on the whole signature and picks each cluster's survivor by
-   source order and length;
+3. `clusters` (one task): `ExactFindDedupsById` (datatrove's `ExactFindDedups` merge,
+   survivor by source, then smallest id), then `PriorityMinhashCluster`, which verifies
+   candidates on the whole signature and picks each cluster's survivor by source order,
+   length, then smallest id; neither choice depends on the number of tasks;
 4. `filter` (same tasks as 1; the accounting pass): reads the shards again, tags each
    document, and drops exact and near duplicates through exclusion writers
    (`exact_duplicate`, `near_duplicate`); survivors keep `minhash_cluster_size`. An
@@ -21,7 +23,6 @@ Details and measured numbers: docs/dedup.md.
 
 from __future__ import annotations
 
-from datatrove.pipeline.dedup.exact_dedup import ExactDedupSignature, ExactFindDedups
 from datatrove.pipeline.dedup.minhash import MinhashConfig, MinhashDedupBuckets
 from datatrove.utils.hashing import HashConfig
 from pydantic import Field, model_validator
@@ -34,7 +35,7 @@ from filters.dedup.char_minhash import CharMinhashSignature
 from filters.dedup.cluster import PriorityMinhashCluster
 from filters.dedup.decisions import DuplicateMarker
 from filters.dedup.duplicate_filters import ExactDuplicateFilter, NearDuplicateFilter
-from filters.dedup.exact import exact_dedup_config
+from filters.dedup.exact import ExactDedupSignatureWithId, ExactFindDedupsById, exact_dedup_config
 from filters.dedup.figures import dedup_figures
 from filters.dedup.priority import DEFAULT_ORDER, SourcePriority
 
@@ -99,8 +100,8 @@ def build(ctx: StageContext) -> list[Pass]:
     signature_steps = [ShardReader(ctx.inputs), ExcludeMarked(), CharMinhashSignature(str(signatures), config)]
     cluster_steps = []
     if options.exact:
-        signature_steps.append(ExactDedupSignature(str(exact_sigs), exact_dedup_config(priority)))
-        cluster_steps.append(ExactFindDedups(str(exact_sigs), str(exact_dups), exact_dedup_config(priority)))
+        signature_steps.append(ExactDedupSignatureWithId(str(exact_sigs), exact_dedup_config(priority)))
+        cluster_steps.append(ExactFindDedupsById(str(exact_sigs), str(exact_dups), exact_dedup_config(priority)))
     cluster_steps.append(
         PriorityMinhashCluster(
             str(work / "buckets"), str(work), str(signatures), config, priority,

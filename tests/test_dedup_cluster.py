@@ -7,14 +7,13 @@ import struct
 import numpy as np
 import pyarrow.parquet as pq
 from datatrove.data import Document
-from datatrove.pipeline.dedup.exact_dedup import ExactDedupSignature, ExactFindDedups
 from datatrove.pipeline.dedup.minhash import MinhashConfig, MinhashDedupBuckets
 from datatrove.utils.hashing import HashConfig
 
 from filters.dedup.char_minhash import CharMinhashSignature
 from filters.dedup.cluster import PriorityMinhashCluster, connected_components
 from filters.dedup.decisions import decisions_path
-from filters.dedup.exact import exact_dedup_config
+from filters.dedup.exact import ExactDedupSignatureWithId, ExactFindDedupsById, exact_dedup_config
 from filters.dedup.priority import SourcePriority
 
 CFG = MinhashConfig(n_grams=5, num_buckets=14, hashes_per_bucket=8, hash_config=HashConfig(precision=32, hash_fc="sha1"))
@@ -29,8 +28,8 @@ def run_cluster(tmp_path, docs, exact=False, min_jaccard=0.7, pairs=None):
     priority = SourcePriority()
     steps = CharMinhashSignature(str(tmp_path / "sigs"), CFG).run(iter(docs), rank=0)
     if exact:
-        ExactDedupSignature(str(tmp_path / "xsig"), exact_dedup_config(priority)).run(steps, rank=0)
-        ExactFindDedups(str(tmp_path / "xsig"), str(tmp_path / "xdup"), exact_dedup_config(priority)).run(None, 0, 1)
+        ExactDedupSignatureWithId(str(tmp_path / "xsig"), exact_dedup_config(priority)).run(steps, rank=0)
+        ExactFindDedupsById(str(tmp_path / "xsig"), str(tmp_path / "xdup"), exact_dedup_config(priority)).run(None, 0, 1)
     else:
         list(steps)
     if pairs is None:

@@ -23,7 +23,8 @@ def test_order_is_configurable_and_unlisted_sources_come_last():
     assert p(doc("web")) > p(doc("wiki")) > p(doc("code")) == p(Document(text="", id="y")) == 1
 
 
-def test_exact_copies_of_one_source_tie_so_the_first_read_survives():
+def test_exact_copies_of_one_source_tie_on_priority_so_the_id_decides():
+    # the smallest id wins the tie in the exact finder (tests/test_dedup_exact.py)
     assert SourcePriority()(doc("web", "あ" * 2000)) == SourcePriority()(doc("web", "あ" * 10))
 
 

@@ -100,6 +100,37 @@ def test_two_parallel_tasks_keep_the_same_documents_as_one(tmp_path, planted_inp
     assert one == two
 
 
+def test_exact_duplicate_ties_keep_the_smallest_id_whatever_the_task_count(tmp_path):
+    """Exact copies of equal source spread over files: the smallest id survives with one task
+    or three (datatrove's own finder keeps the first read within a task, which changes with
+    the split); a wiki copy still beats web copies with smaller ids."""
+    long_text, tiny = PARAGRAPHS[4], "はい。"
+    web = {"source": "web"}
+    files = {
+        "a": [Document(text=PARAGRAPHS[0], id="web/p0", metadata=web),
+              Document(text=long_text, id="web/z-long", metadata=web),
+              Document(text=tiny, id="web/z-tiny", metadata=web),
+              Document(text=ARTICLE, id="web/a-article", metadata=web)],
+        "b": [Document(text="\n" + long_text + "  ", id="web/m-long", metadata=web),
+              Document(text=" " + tiny, id="web/m-tiny", metadata=web)],
+        "c": [Document(text=PARAGRAPHS[2], id="web/p2", metadata=web),
+              Document(text=long_text + "\n", id="web/a-long", metadata=web),
+              Document(text=tiny, id="web/a-tiny", metadata=web),
+              Document(text=ARTICLE, id="wiki/zz-article", metadata={"source": "wiki"})],
+    }
+    inputs = [write_shards(tmp_path / "in" / f"{name}.parquet", docs) for name, docs in files.items()]
+    outcomes = []
+    for tasks in (1, 3):
+        report, ctx = run(tmp_path / f"t{tasks}", inputs, tasks=tasks)
+        assert report["documents"] == {"in": 10, "kept": 5, "excluded": 5}
+        assert report["excluded_by_reason"] == {"exact_duplicate": 5}
+        kept = {d.id: d.metadata["minhash_cluster_size"] for d in read_shards(ctx.shards_dir)}
+        outcomes.append(kept)
+    assert outcomes[0] == outcomes[1] == {
+        "web/p0": 1, "web/p2": 1, "web/a-long": 3, "web/a-tiny": 3, "wiki/zz-article": 2,
+    }
+
+
 def test_every_pass_pickles_for_slurm_and_ray(tmp_path, planted_inputs):
     ctx = StageContext(name="dedup", stage_dir=tmp_path / "dedup", inputs=planted_inputs, options=Options(),
                        executor=ExecutorConfig(tasks=2), quiet=True)

@@ -12,8 +12,8 @@ stats.json) and torch.distributed.checkpoint's `.metadata` pickle.
 
 Across worker counts (`--workers`, tasks run at once) the output is byte-identical. Across
 task counts (`--tasks`, how inputs are split) every stage keeps the same documents but
-lays them out in other files; dedup keeps the same number of documents, but which copy
-of a tie (same source, same length) survives depends on the split (documented there).
+lays them out in other files; dedup ties (same source) keep the smallest id, so the same
+copy survives whatever the split.
 """
 
 from __future__ import annotations

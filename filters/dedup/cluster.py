@@ -9,9 +9,10 @@ of the stock `MinhashDedupBuckets`) and its single-task design, and change three
   `min_jaccard`. LSH alone merges a pair at J = 0.5 with probability 0.053 at 14 x 8;
   after verification at 0.7 this is below 1e-6 (see `s_curve`).
 - **priority**: the survivor of a cluster is its best member by `SourcePriority`
-  (source order, then length, then first read), never a copy that exact dedup removed.
-- **exact**: datatrove's `ExactFindDedups` output says which documents are exact copies;
-  they are reported as `exact_duplicate` and the rest of the cluster as `near_duplicate`.
+  (source order, then length, then smallest id), never a copy that exact dedup removed.
+- **exact**: the exact finder's output (`exact.ExactFindDedupsById`, datatrove's
+  `.c4_dup` / `.c4_counts` files) says which documents are exact copies; they are reported
+  as `exact_duplicate` and the rest of the cluster as `near_duplicate`.
 
 Output: `decisions/RRRRR.parquet` per signature task (see `decisions`). Memory grows with
 the number of candidate pairs (16 bytes each) and clustered documents, not with the corpus;
@@ -128,7 +129,7 @@ class PriorityMinhashCluster(MinhashDedupCluster):
         return out
 
     def read_exact(self) -> tuple[np.ndarray, dict[int, int]]:
-        """Keys ExactFindDedups removed (sorted), and survivor key -> number of copies."""
+        """Keys the exact finder removed (sorted), and survivor key -> number of copies."""
         if self.exact_folder is None:
             return np.empty(0, dtype=np.uint64), {}
         removed, counts = [], {}

@@ -3,13 +3,14 @@
 A Wikipedia paragraph pasted onto a web page should survive as the Wikipedia article, with
 its licence and title, not as the copy (FineWeb-2 and Swallow keep one arbitrary copy;
 ours is configurable). Within a source the longer document wins, since it usually holds
-the duplicated text plus more. Ties go to the document read first, so runs are repeatable.
+the duplicated text plus more. Remaining ties go to the smallest document id, in exact and
+near dedup alike, so the survivor does not depend on how inputs were split into tasks.
 
-Exact dedup (datatrove's `ExactDedupSignature`) takes one priority in [1, 65535], highest
-kept: exact copies have the same normalized text, so only the source decides there (ties:
-the lower document index, datatrove's order). Near-dedup clusters rank members by
-`SourcePriority.rank_columns`: source, then normalized length (characters MinHash sees,
-so added whitespace or punctuation does not make a copy "longer").
+Exact dedup (datatrove's `ExactDedupConfig.document_priority`) takes one priority in
+[1, 65535], highest kept: exact copies have the same normalized text, so only the source
+decides there; `exact.ExactFindDedupsById` breaks its ties by id. Near-dedup clusters rank
+members by `SourcePriority.rank_columns`: source, then normalized length (characters
+MinHash sees, so added whitespace or punctuation does not make a copy "longer"), then id.
 """
 
 from __future__ import annotations
