@@ -4,6 +4,8 @@ Both run in this process on the same documents: real Japanese web text, the 5,12
 `../shared/data/text/kwdlc_web_leads.jsonl` joined 30 at a time into 171 documents of about
 2.8k characters. Timed is CPU time of the steps on in-memory documents (no parquet I/O),
 so the numbers are per core; each chain runs `--repeats` times and the median is printed.
+The chains take turns, one run each per round, so a change in the load of a shared machine
+during the benchmark falls on all of them alike and the ratios stay comparable.
 
 - ours: clean-up + every default rule family with all figures recorded (the filter
   stage's quality part), then the same with the noun-ratio rule (one MeCab pass) on;
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -92,17 +95,23 @@ def run_chain(make_steps, texts: list[str]) -> tuple[float, int]:
     return time.process_time() - start, kept
 
 
-def measure(label: str, make_steps, texts: list[str], repeats: int) -> float:
-    run_chain(make_steps, texts[:5])  # warm-up: imports, dictionaries, compiled patterns
-    seconds, kept = [], 0
+def measure(chains: list[tuple[str, object, list[str]]], repeats: int) -> list[float]:
+    """MB/s per core of each (label, make_steps, texts), the chains taking turns round by round."""
+    for _, make_steps, texts in chains:
+        run_chain(make_steps, texts[:5])  # warm-up: imports, dictionaries, compiled patterns
+    seconds: list[list[float]] = [[] for _ in chains]
+    kept = [0] * len(chains)
     for _ in range(repeats):
-        s, kept = run_chain(make_steps, texts)
-        seconds.append(s)
-    mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
-    rate = mb / statistics.median(seconds)
-    print(f"{label:58s} {rate:8.3f} MB/s per core  ({len(texts)} docs, {mb:.2f} MB, kept {kept}, "
-          f"median of {repeats}: {statistics.median(seconds):.2f} s)", flush=True)
-    return rate
+        for i, (_, make_steps, texts) in enumerate(chains):
+            s, kept[i] = run_chain(make_steps, texts)
+            seconds[i].append(s)
+    rates = []
+    for (label, _, texts), secs, k in zip(chains, seconds, kept):
+        mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+        rates.append(mb / statistics.median(secs))
+        print(f"{label:58s} {rates[-1]:8.3f} MB/s per core  ({len(texts)} docs, {mb:.2f} MB, kept {k}, "
+              f"median of {repeats}: {statistics.median(secs):.2f} s)", flush=True)
+    return rates
 
 
 GOPHER_DUP = {5: 0.15, 6: 0.14, 7: 0.13, 8: 0.12, 9: 0.11, 10: 0.10}  # Rae et al. 2021, Table A1
@@ -158,20 +167,26 @@ def main() -> int:
     baseline_texts = load_documents(args.baseline_docs)
     import platform
 
-    print(f"# {platform.processor() or platform.machine()}, python {platform.python_version()}; data {DATA.name}")
-    ours = measure("ours: clean-up + default rules (Swallow, LLM-jp/HojiChar)", lambda: our_steps(False), texts, args.repeats)
-    ours_nouns = measure("ours: + noun ratio (fugashi/MeCab)", lambda: our_steps(True), texts, args.repeats)
+    print(f"# {platform.processor() or platform.machine()}, python {platform.python_version()}; data {DATA.name}; "
+          f"load average {os.getloadavg()[0]:.2f}")
+    ours_chains = [("ours: clean-up + default rules (Swallow, LLM-jp/HojiChar)", lambda: our_steps(False), texts),
+                   ("ours: + noun ratio (fugashi/MeCab)", lambda: our_steps(True), texts)]
     try:
         import sudachipy  # noqa: F401
     except ImportError:
+        measure(ours_chains, args.repeats)
         print("baseline skipped: datatrove's Japanese tokenizer needs SudachiPy: pip install -e '.[bench]'")
         return 1
-    base = measure("datatrove Gopher+FineWeb+Gopher, FineWeb-2 jpn (spaCy/Sudachi)", fineweb2_steps, baseline_texts, args.repeats)
+    ours, ours_nouns, base = measure(
+        [*ours_chains, ("datatrove Gopher+FineWeb+Gopher, FineWeb-2 jpn (spaCy/Sudachi)", fineweb2_steps, baseline_texts)],
+        args.repeats)
 
     from filters.quality.word_tokenizer import register_japanese_word_tokenizer
 
     register_japanese_word_tokenizer()
-    base_fugashi = measure("datatrove Gopher+FineWeb+Gopher, FineWeb-2 jpn (fugashi)", fineweb2_steps, baseline_texts, args.repeats)
+    (base_fugashi,) = measure([("datatrove Gopher+FineWeb+Gopher, FineWeb-2 jpn (fugashi)", fineweb2_steps, baseline_texts)],
+                              args.repeats)
+    print(f"# load average at the end {os.getloadavg()[0]:.2f}")
     print(f"ratio ours / datatrove (Sudachi):             {ours / base:6.1f}x")
     print(f"ratio ours+noun ratio / datatrove (Sudachi):  {ours_nouns / base:6.1f}x")
     print(f"ratio ours / datatrove (fugashi registered):  {ours / base_fugashi:6.1f}x")

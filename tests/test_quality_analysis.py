@@ -50,3 +50,27 @@ def test_a_figure_is_measured_once_per_text():
     a = analysis_of("数える回数を確かめる文。")
     assert a.figure(measure) == a.figure(measure) == a.letters
     assert len(calls) == 1
+
+
+def test_character_classes_from_the_lookup_table_equal_the_ranges_for_every_code_point():
+    import numpy as np
+
+    from filters.quality.analysis import _CLASSES, _STARTS, TextAnalysis
+
+    every = np.arange(0x110000, dtype=np.uint32)
+    by_range = _CLASSES[np.searchsorted(_STARTS, every, side="right") - 1]
+    for codepoints in (every, every[:0x10000]):  # with and without characters beyond the BMP
+        a = TextAnalysis("")
+        a.codepoints = codepoints  # the cached property is set directly: no text has every code point
+        assert (a.char_classes == by_range[: codepoints.size]).all()
+
+
+def test_terminal_runs_equal_the_regex_count():
+    import random
+    import re
+
+    rng = random.Random(4)
+    pieces = ["。", "！", "？", "!", "?", "」", "あ", "\n", " ", "𝐀", "\uffff", "…"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
+        assert analysis_of(text).terminal_runs == len(re.findall(r"[。！？!?]+", text)), text

@@ -72,3 +72,25 @@ def test_a_pasted_block_counts_as_duplicate_and_fresh_text_does_not():
     _, dup_pasted = ngram_repetition(codepoints(block + block))
     assert dup_fresh[10] == 0.0
     assert dup_pasted[10] == pytest.approx(0.5)
+
+
+def test_large_alphabets_and_long_texts_match_the_plain_definitions():
+    # thousands of distinct characters need more bits per character, so fewer fit in one key
+    # and the longer n-grams take two rounds of rank pairs; supplementary-plane characters
+    # take the binary-search path for their ids
+    rng = random.Random(11)
+    kanji = [chr(0x4E00 + i) for i in range(6000)]
+    for alphabet in (kanji, kanji[:40] + ["\U0001F600", "\U00020B9F", "𝐀"]):
+        block = "".join(rng.choice(alphabet) for _ in range(400))
+        for text in (block * 3 + "".join(rng.choice(alphabet) for _ in range(2500)), block[:50] * 9):
+            assert_matches_definitions(text)
+
+
+def test_any_n_up_to_many_rounds_matches_the_plain_definitions():
+    rng = random.Random(3)
+    text = "".join(rng.choice("abcd") for _ in range(120)) * 2 + "abcdabcd"
+    top, dup = ngram_repetition(codepoints(text), top_ns=(2, 7, 13, 40), dup_ns=(2, 5, 11, 23, 60, 300))
+    for n in (2, 7, 13, 40):
+        assert top[n] == pytest.approx(naive_top(text, n)), n
+    for n in (2, 5, 11, 23, 60, 300):
+        assert dup[n] == pytest.approx(naive_dup(text, n)), n

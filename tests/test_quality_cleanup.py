@@ -76,3 +76,45 @@ def test_safe_nfkc_equals_nfkc_on_random_mixes_of_tricky_characters():
         pieces = re.split("([…‥～〜]+)", text)
         expected = "".join(p if i % 2 else unicodedata.normalize("NFKC", p) for i, p in enumerate(pieces))
         assert safe_nfkc(text) == expected, repr(text)
+
+
+def test_the_array_path_of_safe_nfkc_equals_the_regex_path():
+    import random
+
+    from filters.quality import cleanup
+
+    def by_regex(text: str) -> str:  # the path pages with characters beyond the BMP take
+        if unicodedata.is_normalized("NFKC", text):
+            return text
+        text = cleanup._fold_full_width(text)
+        return cleanup._normalize_spans(text, (m.span() for m in cleanup._nfkc_unstable().finditer(text)))
+
+    pieces = list("あカ漢ＡＢ１！　 ．…‥～〜ｶﾞﾟ\u3099\u309a\u0301e㍿①ﬁ가\u1161\u11a8\n") + ["\ud800"]
+    rng = random.Random(2)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 20)))
+        assert safe_nfkc(text) == by_regex(text), ascii(text)
+
+
+def test_footer_trimming_equals_popping_split_lines():
+    import random
+
+    from filters.quality.cleanup import load_footer_patterns, trim_footer
+
+    def by_lines(text: str, pattern, max_lines: int) -> str:
+        lines, removed = text.rstrip().split("\n"), 0
+        while lines and removed < max_lines:
+            last = lines[-1].strip()
+            if last and not pattern.fullmatch(last):
+                break
+            lines.pop()
+            removed += bool(last)
+        return "\n".join(lines).rstrip() if removed else text
+
+    pattern = load_footer_patterns()
+    pieces = ["本文です。", "Copyright 2024 Example", "ページの先頭へ", "\n", "\n", " ", "\n  \n"]
+    rng = random.Random(3)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        for max_lines in (0, 1, 2, 8):
+            assert trim_footer(text, pattern, max_lines) == by_lines(text, pattern, max_lines), (text, max_lines)

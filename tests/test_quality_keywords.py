@@ -65,3 +65,20 @@ def test_ng_fraction_and_count_limits_are_per_list(tmp_path):
     doc = Document(text="禁句。" * 3 + "普通の文章です。" * 20, id="web/2", metadata={"source": "web"})
     assert f.filter(doc) == (False, "max_ng_mine_count")
     assert doc.metadata["figures"]["ng_mine_count"] == 3
+
+
+def test_the_prefilter_on_code_points_never_changes_a_count(tmp_path):
+    import random
+
+    import numpy as np
+
+    lists = {"long": write(tmp_path, "long.txt", ["りんご", "アス", "東京タワー", "𝐀𝐁"]),
+             "short": write(tmp_path, "short.txt", ["ア", "みかん"])}
+    matchers = [KeywordMatcher({"long": lists["long"]}), KeywordMatcher(lists), KeywordMatcher(lists, katakana_boundary=False)]
+    pieces = ["りんご", "りん", "ご", "アス", "ア", "ス", "パラ", "東京", "タワー", "𝐀", "𝐁", "みか", "ん", " ", "\n"]
+    rng = random.Random(1)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        for matcher in matchers:
+            assert matcher.count(text, cps) == matcher.count(text), text

@@ -149,6 +149,35 @@ def test_bbs_count_equals_hojichars_regex_findall():
         assert bbs_patterns(analysis_of(text)) == len(BBS_PATTERN.findall(text)), text
 
 
+def test_bbs_dates_and_episodes_equal_their_regexes_with_any_unicode_digit():
+    import re
+
+    from filters.quality.hojichar_rules import _BBS_DATE, _dates, _episodes
+
+    # \\d is every Unicode decimal digit: Arabic-Indic, Devanagari, and beyond the BMP (Osmanya)
+    pieces = ["2024", "٢٠٢٤", "४४४४", "\U000104A0" * 4, "年", "3", "٣", "月", "4", "日", "-", "/", ".", " ", "話",
+              "12", "あ", "𝐀", "\n"]
+    rng = random.Random(6)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        assert _dates(analysis_of(text)) == _BBS_DATE.findall(text), text
+        assert _episodes(text) == len(re.findall(r"\d+話", text)), text
+
+
+def test_character_runs_and_short_lines_equal_their_plain_definitions():
+    from itertools import groupby
+
+    from filters.quality.hojichar_rules import longest_char_run, short_line_fraction
+
+    rng = random.Random(8)
+    for _ in range(2000):
+        text = "".join(rng.choice("ああい\n 𝐀") for _ in range(rng.randint(0, 30)))
+        a = analysis_of(text)
+        assert longest_char_run(a) == max((len(list(run)) for _, run in groupby(text)), default=0), text
+        lines = [line.strip() for line in text.split("\n") if line.strip()]
+        assert short_line_fraction(a, 2) == (sum(len(line) <= 2 for line in lines) / len(lines) if lines else 0.0)
+
+
 def test_broken_and_extreme_documents_are_judged_without_crashing():
     options = QualityOptions()
     options.noun_ratio.enabled = True

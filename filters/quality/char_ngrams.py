@@ -2,11 +2,23 @@
 
 Gopher's repetition rules (Rae et al. 2021, Table A1) count *word* n-grams; Japanese has
 no spaces, so Swallow applies them to characters. Done naively (a Counter per n over
-Python substrings) that is the slowest part of a quality chain. Here every n-gram is a
-64-bit polynomial hash computed from the (n-1)-gram hashes in one vector operation, and
-each level only sorts the positions that can still hold a repeat: an n-gram can occur
-twice only if both (n-1)-grams inside it occur twice, so the candidate set shrinks fast
-on real prose and the cost stays close to one pass over the text.
+Python substrings) that is the slowest part of a quality chain. Here n-grams are exact
+integer keys, so there are no hash collisions to reason about, and the default n = 2..10
+cost a typical page (up to ~16k characters, ~1,000 distinct ones) two sorts:
+
+1. The characters get dense ids 1..V (a page uses a few hundred distinct characters, so
+   an id takes ~10 bits) and k of them are packed into one 64-bit key together with the
+   position. One sort of those keys groups the positions by every n-gram for n <= k at
+   once, because a key sorts by its leading characters first; and since the position is
+   the last field, the first position of each group is the first occurrence.
+2. Longer n-grams (up to 2k) are pairs of k-gram ranks, (rank at i, rank at i + n - k),
+   and can only repeat where the k-grams at i and i + 1 both repeat. Those few candidate
+   positions are sorted once more, one row per n. Beyond 2k the same step repeats with
+   the 2k-gram ranks (long pages with big alphabets fit fewer characters in a key, k < 5,
+   and take one more round).
+
+Per-call overhead, not arithmetic, is what costs on pages of a few thousand characters,
+so every step works on whole arrays and the rows of step 2 are handled together.
 
 Definitions (characters are the text with whitespace removed):
 - top n-gram fraction: occurrences of the most frequent n-gram x n / characters
@@ -14,17 +26,13 @@ Definitions (characters are the text with whitespace removed):
 - duplicate n-gram fraction: characters covered by an n-gram occurrence that already
   occurred earlier in the document / characters (Gopher "duplicate n-gram character
   fraction"; first occurrences are not counted, as in datatrove's port).
-
-A hash collision can only make two different n-grams look equal; with 64-bit hashes the
-chance in a document is ~L^2 / 2^64, i.e. nil.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-_P = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit multiplier (golden ratio); arithmetic wraps mod 2^64
-_INVALID = np.uint64(1 << 63)  # + position: a unique "hash" for n-grams that would run past the end
+_U64 = np.uint64
 
 
 def ngram_repetition(
@@ -34,10 +42,7 @@ def ngram_repetition(
 ) -> tuple[dict[int, float], dict[int, float]]:
     """Top-n-gram and duplicate-n-gram character fractions of a code point array.
 
-    Returns `(top, dup)`, two dicts keyed by n. An n longer than the text gives 0.0.
-    Small n are done one level at a time (their top counts need every position); once
-    only the duplicate fractions are left, the few remaining candidate positions are
-    hashed for all larger n at once and sorted in one call.
+    Returns `(top, dup)`, two dicts keyed by n (n >= 2). An n longer than the text gives 0.0.
     """
     total = int(codepoints.shape[0])
     top: dict[int, float] = {n: 0.0 for n in top_ns}
@@ -46,67 +51,122 @@ def ngram_repetition(
     if total == 0 or not wanted:
         return top, dup
     n_max = max(wanted)
-    chars = codepoints.astype(np.uint64)
-    n_split = max(min(dup_ns, default=n_max + 1) - 1, max(top_ns, default=1), 1)
 
-    hashes, pos = chars, np.arange(total)  # candidates: start positions and their n-gram hashes
-    for n in range(2, n_split + 1):
-        keep = pos <= total - n
-        pos = pos[keep]
-        if pos.size == 0:
-            break
-        hashes = hashes[keep] * _P + chars[pos + (n - 1)]
-        order = np.argsort(hashes)
-        starts, sizes = _groups(hashes[order])
-        pos_sorted = pos[order]
+    # step 1: k characters + the position in one key. k stops at the smallest duplicate n,
+    # because only for n == k does "first in its group" mean "first occurrence".
+    ids, alphabet = _dense_ids(codepoints)
+    b = alphabet.bit_length()
+    p_bits = max(1, (total - 1).bit_length())
+    k = max(1, min(n_max, (64 - p_bits) // b, min(dup_ns, default=n_max)))
+    padded = np.zeros(total + k - 1, dtype=np.uint64)  # id 0 past the end: such n-grams are all unique
+    padded[:total] = ids
+    key = padded[:total].copy()
+    for j in range(1, k):
+        key <<= _U64(b)
+        key |= padded[j : total + j]
+    key <<= _U64(p_bits)
+    key |= np.arange(total, dtype=np.uint64)
+    key.sort()
+    order = (key & _U64((1 << p_bits) - 1)).astype(np.intp)  # positions in sorted order
+
+    new = np.empty(total + 1, dtype=bool)  # new[i]: sorted entry i starts a group (new[total]: sentinel)
+    new[0] = new[total] = True
+    for n in sorted(x for x in wanted if x <= k):
+        prefix = key >> _U64(p_bits + b * (k - n))
+        np.not_equal(prefix[1:], prefix[:-1], out=new[1:total])
         if n in top:
-            top[n] = int(sizes.max()) * n / total
+            top[n] = _largest_group(new) * n / total
         if n in dup:
-            first = np.repeat(np.minimum.reduceat(pos_sorted, starts), sizes)
-            dup[n] = _covered(pos_sorted[pos_sorted != first], n) / total
-        # an (n+1)-gram can repeat only where the n-grams at i and i+1 both repeat
-        repeated = np.zeros(total + 1, dtype=bool)
-        repeated[pos_sorted[np.repeat(sizes >= 2, sizes)]] = True
-        nxt = repeated[pos] & repeated[pos + 1]
-        pos, hashes = pos[nxt], hashes[nxt]
+            dup[n] = _covered(order[~new[:total]], n) / total
+    if n_max <= k:
+        return _finish(top, total), dup
 
-    rest = list(range(n_split + 1, n_max + 1))
-    if rest and pos.size:
-        width = pos.size
-        rows = np.empty((len(rest), width), dtype=np.uint64)
-        h = hashes
-        for k, n in enumerate(rest):
-            h = h * _P + chars[np.minimum(pos + (n - 1), total - 1)]
-            rows[k] = np.where(pos <= total - n, h, _INVALID + pos.astype(np.uint64))
-        order = np.argsort(rows, axis=1)
-        flat = np.take_along_axis(rows, order, axis=1).ravel()
-        pos_sorted = pos[order].ravel()
-        starts, sizes = _groups(flat, row_starts=np.arange(0, flat.size, width))
-        first = np.repeat(np.minimum.reduceat(pos_sorted, starts), sizes)
-        later = (pos_sorted != first).reshape(len(rest), width)
-        pos_sorted = pos_sorted.reshape(len(rest), width)
-        group_row = starts // width
-        for k, n in enumerate(rest):
-            if n in dup:
-                dup[n] = _covered(pos_sorted[k][later[k]], n) / total
+    if k not in wanted:
+        prefix = key >> _U64(p_bits)
+        np.not_equal(prefix[1:], prefix[:-1], out=new[1:total])
+    rank = np.empty(total, dtype=np.uint64)  # group number of the k-gram at each position
+    rank[order] = np.cumsum(new[:total])
+    repeats = np.empty(total, dtype=bool)
+    repeats[order] = ~(new[:total] & new[1:])
+
+    # step 2: n-grams of length m < n <= 2m as pairs of m-gram ranks, at the candidate positions only
+    m = k
+    while m < n_max:
+        hi = min(2 * m, n_max)
+        cand = np.flatnonzero(repeats[:-1] & repeats[1:])
+        if cand.size == 0:
+            break
+        width = cand.size
+        ns = np.arange(m + 1, hi + 1)
+        r_bits = (2 * total + 1).bit_length()
+        w_bits = max(1, (width - 1).bit_length())
+        # a candidate's (rank at i + n - m) is in range: the m-gram at i + 1 is a whole one, and n <= 2m
+        rows = (rank[cand] << _U64(r_bits))[None, :] | rank[cand[None, :] + (ns - m)[:, None]]
+        if 2 * r_bits + w_bits <= 64:
+            rows <<= _U64(w_bits)
+            rows |= np.arange(width, dtype=np.uint64)
+            rows.sort(axis=1)
+            at = (rows & _U64((1 << w_bits) - 1)).astype(np.intp)
+            rows >>= _U64(w_bits)
+        else:  # documents of millions of characters: no room for the index in the key
+            at = np.argsort(rows, axis=1, kind="stable")
+            rows = np.take_along_axis(rows, at, axis=1)
+        new2 = np.empty((ns.size, width + 1), dtype=bool)
+        new2[:, 0] = new2[:, width] = True
+        np.not_equal(rows[:, 1:], rows[:, :-1], out=new2[:, 1:width])
+        dup_rows = []
+        for r, n in enumerate(ns.tolist()):
             if n in top:
-                top[n] = int(sizes[group_row == k].max()) * n / total
+                top[n] = _largest_group(new2[r]) * n / total
+            if n in dup:
+                dup_rows.append(r)
+        if dup_rows:
+            lengths = ns[dup_rows]
+            # later occurrences of all these rows together, as row * width + index into cand, in position order
+            tagged = (at[dup_rows] + (np.arange(len(dup_rows)) * width)[:, None])[~new2[dup_rows, :width]]
+            tagged.sort()
+            row = tagged // width
+            for n, covered in zip(lengths.tolist(), _covered_per_row(row, cand[tagged - row * width], lengths).tolist()):
+                dup[n] = covered / total
+        if hi == n_max:
+            break
+        # ranks of the hi-grams: groups among the candidates, a unique number everywhere else
+        where = cand[at[-1]]
+        rank = np.arange(total + 1, 2 * total + 1, dtype=np.uint64)
+        rank[where] = np.cumsum(new2[-1, :width])
+        repeats = np.zeros(total, dtype=bool)
+        repeats[where] = ~(new2[-1, :width] & new2[-1, 1:])
+        m = hi
+    return _finish(top, total), dup
 
-    for n in top_ns:  # n-grams that never repeat still occur once each
-        if top[n] == 0.0 and total - n + 1 > 0:
+
+def _dense_ids(codepoints: np.ndarray) -> tuple[np.ndarray, int]:
+    """Ids 1..V in code point order, and V."""
+    ordered = np.sort(codepoints)
+    first = np.empty(ordered.size, dtype=bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    width = np.uint16 if ordered.size < 0x10000 else np.uint32  # V <= characters: 16 bits mostly suffice
+    ranks = np.cumsum(first, dtype=width)
+    if ordered[-1] < 0x10000:  # a table lookup beats a binary search per character
+        table = np.empty(0x10000, dtype=width)
+        table[ordered] = ranks
+        return table[codepoints], int(ranks[-1])
+    return np.searchsorted(ordered[first], codepoints) + 1, int(ranks[-1])
+
+
+def _largest_group(new: np.ndarray) -> int:
+    starts = new.nonzero()[0]
+    return int((starts[1:] - starts[:-1]).max())
+
+
+def _finish(top: dict[int, float], total: int) -> dict[int, float]:
+    for n, value in top.items():
+        if total - n + 1 <= 0:  # no n-gram at all
+            top[n] = 0.0
+        elif value == 0.0:  # n-grams that never repeat still occur once each
             top[n] = n / total
-    return top, dup
-
-
-def _groups(sorted_keys: np.ndarray, row_starts: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Start index and size of each run of equal keys (a new row always starts a run)."""
-    new_group = np.empty(sorted_keys.size, dtype=bool)
-    new_group[0] = True
-    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=new_group[1:])
-    if row_starts is not None:
-        new_group[row_starts] = True
-    starts = np.flatnonzero(new_group)
-    return starts, np.diff(np.append(starts, sorted_keys.size))
+    return top
 
 
 def _covered(starts: np.ndarray, n: int) -> int:
@@ -117,4 +177,17 @@ def _covered(starts: np.ndarray, n: int) -> int:
     if starts.size == 0:
         return 0
     ordered = np.sort(starts)
-    return int(np.minimum(np.diff(ordered), n).sum()) + n
+    gaps = ordered[1:] - ordered[:-1]
+    return int(np.minimum(gaps, n, out=gaps).sum()) + n
+
+
+def _covered_per_row(row: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """`_covered` for several rows at once: `row` ascending, `starts` ascending within a row,
+    row r's windows of length lengths[r]."""
+    if starts.size == 0:
+        return np.zeros(lengths.size, dtype=np.int64)
+    gaps = starts[1:] - starts[:-1]
+    np.minimum(gaps, lengths[row[1:]], out=gaps)
+    gaps[row[1:] != row[:-1]] = 0  # the last start of a row adds its full length below
+    inner = np.bincount(row[1:], weights=gaps, minlength=lengths.size).astype(np.int64)  # exact: sums < 2^53
+    return inner + lengths * (np.bincount(row, minlength=lengths.size) > 0)

@@ -50,6 +50,12 @@ def _composing() -> set[int]:
 
 
 @lru_cache(maxsize=1)
+def _unstable_bmp() -> tuple[int, ...]:
+    """BMP code points that NFKC changes or that compose with what precedes them."""
+    return tuple(cp for cp in range(0x10000) if _changes_under_nfkc(cp, _composing()))
+
+
+@lru_cache(maxsize=1)
 def _nfkc_unstable() -> re.Pattern:
     """Runs of BMP characters that NFKC changes or that compose with what precedes them.
 
@@ -57,7 +63,7 @@ def _nfkc_unstable() -> re.Pattern:
     a few dozen characters to change, so normalizing only those runs is several times
     faster. BMP only: a character class reaching into the supplementary planes matches an
     order of magnitude slower, so those characters are looked up one by one instead."""
-    unstable = [cp for cp in range(0x10000) if _changes_under_nfkc(cp, _composing())]
+    unstable = _unstable_bmp()
     ranges, start, prev = [], unstable[0], unstable[0]
     for cp in [*unstable[1:], -1]:
         if cp != prev + 1:
@@ -65,6 +71,14 @@ def _nfkc_unstable() -> re.Pattern:
             start = cp
         prev = cp
     return re.compile(f"[{''.join(ranges)}]+")
+
+
+@lru_cache(maxsize=1)
+def _nfkc_unstable_table() -> np.ndarray:
+    """The characters of `_nfkc_unstable` as a lookup table over the BMP."""
+    table = np.zeros(0x10000, dtype=bool)
+    table[list(_unstable_bmp())] = True
+    return table
 
 
 @lru_cache(maxsize=1)
@@ -76,12 +90,23 @@ def safe_nfkc(text: str) -> str:
     """NFKC, except for the characters in `_NFKC_KEEP` (…, ‥, ～, 〜), which stay as they are."""
     if unicodedata.is_normalized("NFKC", text):
         return text
-    if _SUPPLEMENTARY.search(text):  # emoji are stable, mathematical letters and the like are not
+    codepoints = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if codepoints.max() >= 0x10000:  # emoji are stable, mathematical letters and the like are not
         unstable = _unstable_supplementary()
         spans = [m.span() for m in _SUPPLEMENTARY.finditer(text) if m.group() in unstable]
-        text = _normalize_spans(text, spans)
-    text = _fold_full_width(text)
-    return _normalize_spans(text, (m.span() for m in _nfkc_unstable().finditer(text)))
+        text = _fold_full_width(_normalize_spans(text, spans))
+        return _normalize_spans(text, (m.span() for m in _nfkc_unstable().finditer(text)))
+    # BMP only (nearly every page): the code points at hand give both the folding and the
+    # runs `_nfkc_unstable` would find, in a few array operations instead of a regex scan
+    folded = _fold_codepoints(codepoints)
+    if folded is not None:
+        codepoints = folded
+        text = folded.tobytes().decode("utf-32-le", "surrogatepass")
+    unstable = _nfkc_unstable_table()[codepoints]
+    if not unstable.any():
+        return text
+    edges = np.flatnonzero(np.diff(unstable, prepend=False, append=False))  # run starts and ends, alternating
+    return _normalize_spans(text, zip(edges[0::2].tolist(), edges[1::2].tolist()))
 
 
 def _normalize_spans(text: str, spans) -> str:
@@ -114,15 +139,20 @@ def _normalize_spans(text: str, spans) -> str:
 def _fold_full_width(text: str) -> str:
     """Full-width ASCII (！..｝, not ～) and the ideographic space, NFKC's commonest changes in
     Japanese text, mapped in one vector operation; the rest goes through NFKC run by run."""
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    folded = _fold_codepoints(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
+    return text if folded is None else folded.tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def _fold_codepoints(cps: np.ndarray) -> np.ndarray | None:
+    """`_fold_full_width` on code points; None when there is nothing to fold."""
     wide = (cps >= 0xFF01) & (cps <= 0xFF5D)
     space = cps == 0x3000
     if not (wide.any() or space.any()):
-        return text
+        return None
     cps = cps.copy()
     cps[wide] -= 0xFEE0
     cps[space] = 0x20
-    return cps.tobytes().decode("utf-32-le", "surrogatepass")
+    return cps
 
 
 def japanese_punctuation(text: str) -> str:
@@ -148,18 +178,19 @@ def trim_footer(text: str, pattern: re.Pattern, max_lines: int) -> str:
     """Remove up to `max_lines` trailing lines that are entirely boilerplate (blank lines in between go too)."""
     if max_lines <= 0:
         return text
-    lines = text.rstrip().split("\n")
-    removed = 0
-    while lines and removed < max_lines:
-        last = lines[-1].strip()
-        if not last:
-            lines.pop()
-            continue
-        if not pattern.fullmatch(last):
-            break
-        lines.pop()
-        removed += 1
-    return "\n".join(lines).rstrip() if removed else text
+    # walk back line by line from the end instead of splitting the whole page into lines:
+    # body[:end] is always what joining the lines still kept would give
+    body = text.rstrip()
+    end, removed = len(body), 0
+    while end >= 0 and removed < max_lines:
+        start = body.rfind("\n", 0, end) + 1
+        last = body[start:end].strip()
+        if last:
+            if not pattern.fullmatch(last):
+                break
+            removed += 1
+        end = start - 1  # -1: no line left
+    return body[: max(end, 0)].rstrip() if removed else text
 
 
 class TextCleanup(PipelineStep):

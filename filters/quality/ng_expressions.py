@@ -18,12 +18,12 @@ from filters.quality.rules import Check, QualityRuleFilter, limit
 
 
 def _fraction(a: TextAnalysis, matcher: KeywordMatcher, name: str) -> float:
-    counts = a.memo(matcher.count, lambda an: matcher.count(an.text))
+    counts = a.memo(matcher.count, lambda an: matcher.count(an.text, an.codepoints))
     return counts[name][1] / a.letters if a.letters else 0.0
 
 
 def _count(a: TextAnalysis, matcher: KeywordMatcher, name: str) -> float:
-    counts = a.memo(matcher.count, lambda an: matcher.count(an.text))
+    counts = a.memo(matcher.count, lambda an: matcher.count(an.text, an.codepoints))
     return counts[name][0]
 
 

@@ -25,7 +25,7 @@ def avg_sentence_length(a: TextAnalysis) -> float:
 
 
 def max_sentence_length(a: TextAnalysis) -> float:
-    return max((len(s) for s in a.sentences), default=0)
+    return max(map(len, a.sentences), default=0)
 
 
 # last characters that can end a match of the two patterns above: most sentences end in 。
