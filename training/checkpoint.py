@@ -56,6 +56,10 @@ class Checkpointer:
     def __init__(self, root: str | Path, world: World, keep_last: int = 3, async_save: bool = True):
         self.root, self.world, self.keep_last = Path(root), world, keep_last
         self.async_save = async_save and world.distributed
+        # the background save runs collectives while training runs its own: on one shared
+        # group their order can interleave differently per rank (a hang or an abort), so
+        # async saves get a group of their own, as torchtitan does
+        self._save_group = torch.distributed.new_group(backend="gloo") if self.async_save else None
         self._pending = None
         self._pending_step: int | None = None
 
@@ -84,7 +88,7 @@ class Checkpointer:
             f"rank_{self.world.rank}": {"data": json.dumps(data_state), **_rng_state(self.world)},
         }
         if self.async_save:
-            self._pending = dcp.async_save(state, checkpoint_id=str(path))
+            self._pending = dcp.async_save(state, checkpoint_id=str(path), process_group=self._save_group)
             self._pending_step = step
         else:
             with _single_process_quiet(self.world):
