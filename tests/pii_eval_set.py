@@ -35,6 +35,7 @@ class Example:
     text: str
     gold: list[tuple[int, int, str]] = field(default_factory=list)
     kind: str = ""  # what the example tests: an entity type, `negative:<what>` or `carrier`
+    split: str = ""  # real-text set only: `dev` (tuning) or `test` (tests/pii_real_set.py)
 
 
 def _fill(template: str, **values: tuple[str, str]) -> Example:
