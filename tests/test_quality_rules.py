@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import random
+import re
 
 import pytest
 from datatrove.data import Document
@@ -12,7 +13,7 @@ from pydantic import ValidationError
 from filters.quality.analysis import analysis_of
 from filters.quality.chain import quality_checks, quality_filters, quality_steps
 from filters.quality.char_ratios import CharRatioFilter
-from filters.quality.hojichar_rules import HojiCharRuleFilter, compression_ratio
+from filters.quality.hojichar_rules import BBS_PATTERN, HojiCharRuleFilter, compression_ratio
 from filters.quality.host_blocklist import HostBlocklistFilter
 from filters.quality.options import CharRatioOptions, HostBlocklistOptions, QualityOptions, RepetitionOptions
 from filters.quality.rules import QualityFigures
@@ -138,17 +139,48 @@ def test_steps_pickle_for_datatrove_workers():
     assert copies[2].filter(doc) == (False, "max_katakana_fraction")
 
 
-def test_bbs_count_equals_hojichars_regex_findall():
-    from filters.quality.hojichar_rules import BBS_PATTERN, bbs_patterns
+def _bbs_reference(text: str) -> int:
+    """The plain definition: HojiChar's regex without its bare "-", plus hyphens that are not
+    inside a word nor inside a counted date, plus the forum markers."""
+    import re
 
-    for text in ("2024-3-4話", "2024-3-456話", "2024年3月4日話", "2024/12/31話 第5話"):  # a date next to 話
-        assert bbs_patterns(analysis_of(text)) == len(BBS_PATTERN.findall(text)), text
+    hojichar_without_hyphen = re.compile(BBS_PATTERN.pattern.removesuffix("|-"))
+    dates = [m.span() for m in re.finditer(r"\d{4}[年\.\-\/][\ ]*\d{1,2}[月\.\-\/][\ ]*\d{1,2}[日]*", text)]
+    loose = [m.start() for m in re.finditer(r"(?<![^\W_])-|-(?![^\W_])", text)]
+    loose = [at for at in loose if not any(b <= at < e for b, e in dates)]
+    markers = re.findall(r"ID:[0-9A-Za-z+/.]{4,}|>>\d+|名無し", text)
+    return len(hojichar_without_hyphen.findall(text)) + len(loose) + len(markers)
+
+
+def test_bbs_count_equals_its_plain_regex_definition():
+    from filters.quality.hojichar_rules import bbs_patterns
+
+    for text in ("2024-3-4話", "2024-3-456話", "2024年3月4日話", "2024/12/31話 第5話", "2024- 3-4 -", "Wi-Fi"):
+        assert bbs_patterns(analysis_of(text)) == _bbs_reference(text), text
     pieces = ["2024", "年", "3", "月", "4", "日", "-", "/", ".", " ", "(月)", "(", "話", "12", "コメント", "SOLD OUT",
-              "レビュー", "投稿", "ページ", "質問", "楽天市場", "あ", "１２３４", "2024-3-4話"]
+              "レビュー", "投稿", "ページ", "質問", "楽天市場", "あ", "１２３４", "2024-3-4話", "Wi", "ID:", "ab12", ">>",
+              "名無し", "_"]
     rng = random.Random(5)
     for _ in range(4000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
-        assert bbs_patterns(analysis_of(text)) == len(BBS_PATTERN.findall(text)), text
+        assert bbs_patterns(analysis_of(text)) == _bbs_reference(text), text
+
+
+def test_hyphens_inside_words_are_not_bbs_patterns_on_a_real_article(shared_data):
+    """The CNET Japan article on Yahoo!ニュース (readability's fixture): 23 hyphens of Wi-Fi."""
+    from filters.quality.hojichar_rules import bbs_patterns
+
+    html = (shared_data / "web" / "gold" / "readability_yahoo-4.expected.html").read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", "\n", html)
+    assert text.count("Wi-Fi") >= 20 and len(BBS_PATTERN.findall(text)) > 14  # HojiChar's count would drop it
+    assert bbs_patterns(analysis_of(text)) <= 3
+
+
+def test_forum_markers_count_as_bbs_patterns():
+    from filters.quality.hojichar_rules import bbs_patterns
+
+    posts = "\n".join(f"{i}: 名無しさん ID:Ab3dEf9h >>{i - 1} それな" for i in range(2, 7))
+    assert bbs_patterns(analysis_of(posts)) == 15
 
 
 def test_bbs_dates_and_episodes_equal_their_regexes_with_any_unicode_digit():

@@ -2,12 +2,15 @@
 
 - Unicode NFKC, so that full-width Latin letters and digits, half-width katakana and
   compatibility characters are counted by the rules as what they are. "safe" NFKC keeps
-  the few characters NFKC would change in a way that matters for Japanese text (… to
-  "...", ‥, the wave dashes ～ 〜 to "~"), so ellipsis rules and prose keep them.
+  the characters NFKC would change in a way that loses meaning (… to "...", ～ to "~",
+  ① to 1, x² to x2, 30㎡ to 30m2, № to No), so ellipsis rules and prose keep them.
 - Full-width ．，used as sentence punctuation become 。、(Swallow normalizes these), but
   not between digits, where they are a decimal point or a thousands separator (３．５).
-- Trailing boilerplate lines (copyright, "back to top", share buttons, footer menus) are
-  cut from the end of the page, at most `footer_lines` of them.
+- Boilerplate lines anywhere on the page (back to top, breadcrumbs, 続きを読む, paywall
+  notices, table-pipe sidebars; `boilerplate_lines.py`) are removed, and trailing footer
+  lines (copyright, share buttons, footer menus) cut from its end, at most `footer_lines`.
+- The normalisation (NFKC and punctuation) is applied to every text source alike (web and
+  wiki by default), the line removal to web pages.
 
 A plain PipelineStep: it edits text, it never drops a document. The number of documents
 changed and characters removed go to the step's stats.
@@ -24,9 +27,29 @@ import numpy as np
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 
+from filters.quality.boilerplate_lines import load_line_patterns, remove_boilerplate_lines
 from filters.quality.options import LISTS_DIR, CleanupOptions
 
 _NFKC_KEEP = "…‥～〜"
+# Compatibility characters whose NFKC form loses meaning: ① -> 1, x² -> x2, 30㎡ -> 30m2,
+# №5 -> No5, ½ -> 1⁄2. Width folding (<wide>, <narrow>), canonical composition and the other
+# presentation forms are what the rules need folded; these tags are left as written.
+_KEEP_TAGS = frozenset({"<compat>", "<circle>", "<super>", "<sub>", "<square>", "<fraction>"})
+# ...except the Kangxi and CJK radicals (<compat>), which PDF and OCR text use in place of
+# the kanji they look like (⼀ for 一): folding them restores the kanji
+_RADICALS = (range(0x2E80, 0x2F00), range(0x2F00, 0x2FE0))
+
+
+def _kept_by_tag(cp: int) -> bool:
+    decomposition = unicodedata.decomposition(chr(cp))
+    return (decomposition.startswith("<") and decomposition.split(" ", 1)[0] in _KEEP_TAGS
+            and not any(cp in block for block in _RADICALS))
+
+
+@lru_cache(maxsize=1)
+def kept_characters() -> frozenset[str]:
+    """Characters safe NFKC leaves as they are: …‥～〜 and the meaning-bearing compatibility forms."""
+    return frozenset(_NFKC_KEEP) | frozenset(chr(cp) for cp in range(0x30000) if _kept_by_tag(cp))
 _FULL_WIDTH_MARK = re.compile("[．，]")
 _DIGITS = set("0123456789０１２３４５６７８９")
 _HAS_KANA = re.compile(r"[\u3041-\u309f\u30a1-\u30fa]")
@@ -37,7 +60,8 @@ _SUPPLEMENTARY = re.compile("[\U00010000-\U0010ffff]")
 
 def _changes_under_nfkc(cp: int, composing: set[int]) -> bool:
     ch = chr(cp)
-    return (unicodedata.normalize("NFKC", ch) != ch or unicodedata.combining(ch) != 0 or cp in composing) and ch not in _NFKC_KEEP
+    return ((unicodedata.normalize("NFKC", ch) != ch or unicodedata.combining(ch) != 0 or cp in composing)
+            and ch not in kept_characters())
 
 
 @lru_cache(maxsize=1)
@@ -87,7 +111,7 @@ def _unstable_supplementary() -> frozenset[str]:
 
 
 def safe_nfkc(text: str) -> str:
-    """NFKC, except for the characters in `_NFKC_KEEP` (…, ‥, ～, 〜), which stay as they are."""
+    """NFKC, except for `kept_characters()` (…, ‥, ～, 〜, ①, ², ㎡, №, ...), which stay as they are."""
     if unicodedata.is_normalized("NFKC", text):
         return text
     codepoints = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
@@ -117,7 +141,7 @@ def _normalize_spans(text: str, spans) -> str:
     for begin, end in spans:
         while begin > 0 and unicodedata.combining(text[begin - 1]):
             begin -= 1
-        if begin > 0 and text[begin - 1] not in _NFKC_KEEP and text[begin - 1] != "\n":
+        if begin > 0 and text[begin - 1] not in kept_characters() and text[begin - 1] != "\n":
             begin -= 1
         while end < len(text) and unicodedata.combining(text[end]):
             end += 1
@@ -194,6 +218,12 @@ def trim_footer(text: str, pattern: re.Pattern, max_lines: int) -> str:
 
 
 class TextCleanup(PipelineStep):
+    """Normalises the text of `normalize_sources` and removes boilerplate lines from `sources`.
+
+    Characters and lines removed from a page are counted in the step's stats and in the
+    document's `figures` (`boilerplate_lines_removed`, `boilerplate_chars_removed`), so a
+    page that was mostly navigation can be told from one that was mostly prose."""
+
     type = "✂️ - FORMAT"
     name = "🧹 clean-up"
 
@@ -201,9 +231,12 @@ class TextCleanup(PipelineStep):
         super().__init__()
         self.options = options or CleanupOptions()
         self.sources = tuple(self.options.sources)
+        self.normalize_sources = tuple(self.options.normalize_sources)
         self._footers: re.Pattern | None = None
+        self._lines: re.Pattern | None = None
 
-    def clean(self, text: str) -> str:
+    def normalize(self, text: str) -> str:
+        """The Unicode and punctuation normalisation every text source gets."""
         o = self.options
         if o.japanese_punctuation:
             text = japanese_punctuation(text)  # before NFKC, which turns ．，into ASCII
@@ -211,17 +244,41 @@ class TextCleanup(PipelineStep):
             text = safe_nfkc(text)
         elif o.nfkc == "full":
             text = unicodedata.normalize("NFKC", text)
+        return text
+
+    def strip_boilerplate(self, text: str) -> tuple[str, int]:
+        """(text without boilerplate lines and footer, boilerplate lines removed)."""
+        o = self.options
+        removed = 0
+        if o.remove_boilerplate_lines:
+            if self._lines is None:
+                self._lines = load_line_patterns(o.boilerplate_path)
+            text, removed, _ = remove_boilerplate_lines(text, self._lines)
         if o.trim_footers:
             if self._footers is None:
                 self._footers = load_footer_patterns(o.footer_path)
-            text = trim_footer(text, self._footers, o.footer_lines)
-        return text
+            trimmed = trim_footer(text, self._footers, o.footer_lines)
+            if trimmed != text:
+                removed += text.count("\n") - trimmed.count("\n")
+                text = trimmed
+        return text, removed
+
+    def clean(self, text: str) -> str:
+        """Normalisation and boilerplate removal, as a web page gets them."""
+        return self.strip_boilerplate(self.normalize(text))[0]
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         for doc in data:
-            if self.options.enabled and doc.metadata.get("source") in self.sources:
+            source = doc.metadata.get("source")
+            if self.options.enabled and (source in self.sources or source in self.normalize_sources):
                 with self.track_time():
-                    cleaned = self.clean(doc.text)
+                    cleaned = self.normalize(doc.text) if source in self.normalize_sources else doc.text
+                    if source in self.sources:
+                        normalized = cleaned
+                        cleaned, lines = self.strip_boilerplate(normalized)
+                        figures = doc.metadata.setdefault("figures", {})
+                        figures["boilerplate_lines_removed"] = float(lines)
+                        figures["boilerplate_chars_removed"] = float(len(normalized) - len(cleaned))
                 if cleaned != doc.text:
                     self.stat_update("documents_changed")
                     self.stat_update("characters_removed", value=max(0, len(doc.text) - len(cleaned)))

@@ -26,8 +26,13 @@ BBS_PATTERN = re.compile(
 
 
 # the same pattern taken apart, so that the literal words are counted with str.count
-# instead of trying eleven alternatives at every character (equal counts: only a date can
-# contain another alternative, "-", and that one is subtracted)
+# instead of trying eleven alternatives at every character. HojiChar's last alternative,
+# a bare "-", counts every hyphen of `Wi-Fi` or `2024-03-04`: here a hyphen counts only
+# where it is not inside a word (a rule line `-----`, a `- 名無し` list), which also makes
+# the date's own hyphens uncounted without subtracting them. Forum markers HojiChar's
+# pattern lacks are added: 2ch-style poster ids (ID:abc123), reply anchors (>>12) and the
+# default poster name (名無し).
+_BBS_MARKERS = re.compile(r"ID:[0-9A-Za-z+/.]{4,}|>>\d+|名無し")
 _BBS_DATE = re.compile(r"\d{4}[年\.\-\/][\ ]*\d{1,2}[月\.\-\/][\ ]*\d{1,2}[日]*")
 _BBS_WEEKDAY = re.compile(r"\([月火水木金土日]\)")
 _DIGIT = re.compile(r"\d")
@@ -74,12 +79,29 @@ def _episodes(text: str) -> int:
     return count
 
 
+def _loose_hyphens(text: str, dates: list[re.Match]) -> int:
+    """Hyphens not inside a word (`[^\\W_]` on both sides, as re's `\\w` sans `_`: str.isalnum)
+    and not inside a date the date pattern already counted."""
+    spans = [date.span() for date in dates]
+    count, at, last = 0, text.find("-"), len(text) - 1
+    while at != -1:
+        inside = 0 < at < last and text[at - 1].isalnum() and text[at + 1].isalnum()
+        if not inside and not any(begin <= at < end for begin, end in spans):
+            count += 1
+        at = text.find("-", at + 1)
+    return count
+
+
 def bbs_patterns(a: TextAnalysis) -> float:
-    """Matches of HojiChar's BBS pattern (`BBS_PATTERN.findall`), counted piece by piece."""
+    """Matches of HojiChar's BBS pattern, counted piece by piece, with hyphens inside words
+    not counted and forum markers (ID:, >>12, 名無し) added."""
     text = a.text
     dates = _dates(a)
     count = len(dates) + sum(text.count(word) for word in _BBS_WORDS)
-    count += text.count("-") - sum(date.group().count("-") for date in dates)
+    if "-" in text:
+        count += _loose_hyphens(text, dates)
+    if "ID:" in text or ">>" in text or "名無し" in text:
+        count += len(_BBS_MARKERS.findall(text))
     if "(" in text:
         count += len(_BBS_WEEKDAY.findall(text))
     # `2024-3-4話`: the date took the digit before 話, so the whole pattern finds no episode there

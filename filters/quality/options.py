@@ -168,11 +168,24 @@ class CleanupOptions(Strict):
     """Text clean-up before the rules (Swallow §3.6 modification)."""
 
     enabled: bool = True
-    sources: list[str] = Field(default_factory=lambda: ["web"], description="sources cleaned; others pass untouched")
+    sources: list[str] = Field(
+        default_factory=lambda: ["web"],
+        description="sources whose boilerplate lines and footers are removed; others keep every line")
+    normalize_sources: list[str] = Field(
+        default_factory=lambda: ["web", "wiki"],
+        description="sources given the same Unicode and punctuation normalisation (NFKC mode below, ．，-> 。、), so "
+                    "web and wiki text agree on （ vs ( and full-width digits; code is left byte-exact, since folding "
+                    "characters inside string literals changes what a program prints")
     nfkc: Literal["safe", "full", "off"] = Field(
-        "safe", description="safe: NFKC except characters it would change in meaning for Japanese (…, ‥, ～, 〜); "
-                            "full: plain NFKC; off")
+        "safe", description="safe: NFKC's width and kana folding and canonical composition, but circled numbers, "
+                            "super/subscripts, square unit symbols, fractions and other <compat> forms (①, ², ㎡, №, …, "
+                            "‥) and the wave dashes ～ 〜 stay as written; full: plain NFKC; off")
     japanese_punctuation: bool = Field(True, description="full-width ．，→ 。、 in Japanese text (not between digits). Source: Swallow")
+    remove_boilerplate_lines: bool = Field(
+        True, description="drop whole lines that are navigation or notices anywhere on the page (back to top, breadcrumbs, "
+                          "続きを読む, paywall notices, table-pipe sidebars). Source: Swallow footer removal, FineWeb line rules")
+    boilerplate_path: str | None = Field(
+        None, description="line patterns, one regex per line; null = bundled ng_words/boilerplate_lines.txt")
     trim_footers: bool = Field(True, description="drop trailing boilerplate lines (copyright, 'back to top', share buttons). Source: Swallow")
     footer_lines: int = Field(8, ge=0, description="how many trailing lines may be trimmed")
     footer_path: str | None = Field(None, description="footer patterns, one regex per line; null = bundled ng_words/footers.txt")

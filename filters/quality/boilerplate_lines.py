@@ -1,0 +1,60 @@
+"""Boilerplate lines removed wherever they stand on the page, not only at its end.
+
+Extraction leaves navigation and notices between paragraphs: `このページのトップへ`,
+breadcrumbs (`ホーム > ニュース > 地域 > 記事`), `続きを読む……`, paywall notices
+(`この記事は会員限定です。`) and sidebars laid out as table rows (`| 新着 | 人気 |`). Swallow
+removes such footers and FineWeb removes lines by line-level rules; a line is dropped here
+only when the *whole* stripped line is boilerplate, so a sentence that merely mentions
+続きを読む or a breadcrumb-like arrow stays.
+
+The patterns are a bundled list (`ng_words/boilerplate_lines.txt`, one regex per line,
+matched against the whole stripped line) plus two shapes no word list catches: a
+breadcrumb (three or more short crumbs joined by `>`/`＞`/`»`/`›`, no sentence
+punctuation) and a table-pipe row (three or more `|` with short cells, no 。).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from filters.quality.options import LISTS_DIR
+
+# three or more crumbs of at most 30 characters without sentence punctuation, joined by arrows
+_BREADCRUMB = re.compile(r"(?:[^>＞»›。！？\n]{1,30}[>＞»›]\s*){2,}[^>＞»›。！？\n]{1,40}")
+# a table row of a layout sidebar: at least three pipes, cells of at most 30 characters, no 。
+_PIPE_ROW = re.compile(r"\|?(?:[^|。\n]{0,30}\|){2,}[^|。\n]{0,30}")
+# characters that start some pattern of the bundled list or shape: a line without any of them
+# (most prose lines) is never tried against the regexes
+_CRUMB_MARKS = (">", "＞", "»", "›", "|")
+
+
+@lru_cache(maxsize=8)
+def load_line_patterns(path: str | Path | None = None) -> re.Pattern:
+    """The bundled (or given) line patterns as one case-insensitive alternation."""
+    lines = Path(path or LISTS_DIR / "boilerplate_lines.txt").read_text(encoding="utf-8").splitlines()
+    patterns = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)", re.IGNORECASE)
+
+
+def is_boilerplate_line(line: str, pattern: re.Pattern) -> bool:
+    """Whether the whole stripped line is boilerplate (list pattern, breadcrumb or pipe row)."""
+    if not line or len(line) > 200:
+        return False
+    if pattern.fullmatch(line):
+        return True
+    if any(mark in line for mark in _CRUMB_MARKS):
+        return bool(_BREADCRUMB.fullmatch(line) or _PIPE_ROW.fullmatch(line))
+    return False
+
+
+def remove_boilerplate_lines(text: str, pattern: re.Pattern) -> tuple[str, int, int]:
+    """(text without boilerplate lines, lines removed, characters removed with their line breaks)."""
+    lines = text.split("\n")
+    kept = [line for line in lines if not is_boilerplate_line(line.strip(), pattern)]
+    removed = len(lines) - len(kept)
+    if not removed:
+        return text, 0, 0
+    out = "\n".join(kept)
+    return out, removed, len(text) - len(out)
