@@ -15,6 +15,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import io
+import os
 import tarfile
 import zipfile
 import zlib
@@ -487,3 +488,157 @@ def sentencepiece_model(folder: Path) -> Path:
     spm.SentencePieceTrainer.train(input=str(corpus), model_prefix=str(folder / "tiny"), vocab_size=200,
                                    hard_vocab_limit=False, character_coverage=1.0, minloglevel=2)
     return folder / "tiny.model"
+
+
+# -- records that hide other records, names in other encodings, ids that repeat ----------
+
+
+def warc_records(path: Path) -> list[bytes]:
+    """The uncompressed records of a gzip-per-record WARC (a real one, to build variants of)."""
+    data, out, pos = path.read_bytes(), [], 0
+    while pos < len(data):
+        member = zlib.decompressobj(31)
+        out.append(member.decompress(data[pos:]))
+        pos = len(data) - len(member.unused_data)
+    return out
+
+
+def overstate_content_length(record: bytes, extra: int) -> bytes:
+    """`record` with its WARC Content-Length raised by `extra` bytes (the block itself unchanged)."""
+    head_end = record.index(b"\r\n\r\n")
+    head = record[:head_end]
+    start = head.lower().index(b"\r\ncontent-length:") + len(b"\r\ncontent-length:")
+    stop = head.index(b"\r\n", start) if b"\r\n" in head[start:] else len(head)
+    declared = int(head[start:stop])
+    return head[:start] + b" " + str(declared + extra).encode() + head[stop:] + record[head_end:]
+
+
+def swallowing_warc(path: Path, records: list[bytes], liar: int = 1, gzipped: bool = True) -> Path:
+    """A WARC whose record `liar` claims a Content-Length of its block + 4 + the whole next
+    record, so a reader that trusts it reads the next record as part of this one's payload."""
+    records = list(records)
+    records[liar] = overstate_content_length(records[liar], 4 + len(records[liar + 1]))
+    if gzipped:
+        return write_warc_gz(path, records)
+    path.write_bytes(b"".join(records))
+    return path
+
+
+def duplicate_record_id_warc(path: Path) -> Path:
+    """Two different pages under one WARC-Record-ID, and a third page after them."""
+    first = warc_response(70, ja_page("同じ記録 ID その一").encode())
+    second = warc_response(71, ja_page("同じ記録 ID その二").encode()).replace(b"-000000000071>", b"-000000000070>")
+    return write_warc_gz(path, [first, second, warc_response(72, ja_page("別の記録").encode())])
+
+
+def iso2022_claimed_utf8_warc(path: Path, html: bytes | None = None) -> Path:
+    """A page in ISO-2022-JP (7-bit, so valid UTF-8 too) whose HTTP header and <meta> say UTF-8."""
+    html = html if html is not None else ja_page("文字コードの誤った宣言", charset_meta="utf-8").encode("iso2022_jp")
+    return write_warc_gz(path, [warc_response(80, html, "text/html; charset=utf-8")])
+
+
+def duplicate_page_id_dump(path: Path) -> Path:
+    """A dump with two different articles under one <id>, between two good ones."""
+    pages = (good_wiki_pages(150, 1) + wiki_page(151, "同じ ID その一", WIKI_TEXT)
+             + wiki_page(151, "同じ ID その二", "'''別の記事'''は、" + JA_PARAGRAPH) + good_wiki_pages(152, 1))
+    path.write_bytes(wiki_dump(pages))
+    return path
+
+
+def unclosed_template_dump(path: Path, repeats: int = 200_000) -> Path:
+    """One article of `"{{a|" * repeats` (800 kB at the default) between two good ones:
+    mwparserfromhell's time grows about quadratically with unclosed templates."""
+    pages = good_wiki_pages(160, 1) + wiki_page(161, "閉じないテンプレート", "{{a|" * repeats) + good_wiki_pages(162, 1)
+    path.write_bytes(wiki_dump(pages))
+    return path
+
+
+def _license_and_code(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "LICENSE").write_text(MIT)
+    (root / "kana.py").write_text(GOOD_PY, encoding="utf-8")
+    return root
+
+
+OUTSIDE_SECRET = "LEAKED = 'this line lives outside the input tree'\n"
+
+
+def outside_secret(folder: Path) -> Path:
+    """A file outside every input tree that hostile links point at."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "secret.py").write_text(OUTSIDE_SECRET)
+    return folder / "secret.py"
+
+
+def git_escape_checkouts(folder: Path, secret: Path) -> list[Path]:
+    """Checkouts whose git metadata reaches outside the tree: HEAD `ref: ../../..` to the
+    secret, HEAD a symlink to it, HEAD a symlink to /dev/zero (never ends), HEAD a FIFO
+    (blocks an open), refs/ a symlinked folder, and a 10 MB HEAD."""
+    made, secret = [], secret.resolve()
+
+    def checkout(name: str) -> Path:
+        root = _license_and_code(folder / name)
+        (root / ".git").mkdir()
+        made.append(root)
+        return root / ".git"
+
+    depth = len(folder.parts) + 3
+    (checkout("ref_climbs_out") / "HEAD").write_text("ref: " + "../" * depth + str(secret).lstrip("/") + "\n")
+    (checkout("head_symlink") / "HEAD").symlink_to(secret)
+    (checkout("head_dev_zero") / "HEAD").symlink_to("/dev/zero")
+    os.mkfifo(checkout("head_fifo") / "HEAD")
+    git = checkout("refs_symlinked")
+    (git / "HEAD").write_text("ref: refs/heads/main\n")
+    (git / "refs").symlink_to(secret.parent, target_is_directory=True)
+    (checkout("head_huge") / "HEAD").write_bytes(b"0" * (10 * MB))
+    return made
+
+
+def linked_tree(root: Path, secret: Path) -> Path:
+    """A tree with a hardlink to a file outside it, two hardlinked files inside it, a FIFO
+    and a symlink to a folder outside it."""
+    secret = secret.resolve()
+    _license_and_code(root)
+    os.link(secret, root / "hard_outside.py")
+    (root / "inside_a.py").write_text("A = 1\n")
+    os.link(root / "inside_a.py", root / "inside_b.py")
+    os.mkfifo(root / "pipe.py")
+    (root / "linked_dir").symlink_to(secret.parent, target_is_directory=True)
+    return root
+
+
+JA_NAME = "日本語.py"
+
+
+def cp932_named_tar(path: Path, prefix: str = "sjis_names") -> Path:
+    """An sdist-like tar (GNU format, as old Windows tools write) whose member names are cp932 bytes."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT, encoding="cp932") as tf:
+        for name, data in ((f"{prefix}/LICENSE", MIT.encode()), (f"{prefix}/{JA_NAME}", GOOD_PY.encode())):
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = len(data), 0
+            tf.addfile(info, io.BytesIO(data))
+    path.write_bytes(gzip.compress(buf.getvalue(), mtime=0))
+    return path
+
+
+def cp932_named_zip(path: Path, prefix: str = "sjis_zip") -> Path:
+    """A zip whose member name is cp932 bytes without the UTF-8 flag (Windows Explorer's zips)."""
+    raw = f"{prefix}/{JA_NAME}".encode("cp932")
+    stand_in = f"{prefix}/".encode() + b"X" * (len(raw) - len(prefix) - 1)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(f"{prefix}/LICENSE", MIT)
+        zf.writestr(stand_in.decode("ascii"), GOOD_PY)
+    path.write_bytes(path.read_bytes().replace(stand_in, raw))
+    return path
+
+
+def non_utf8_named_tree(root: Path) -> Path:
+    """A tree with a file named in cp932 and one whose name is no encoding at all (`bad\\xffname.py`)."""
+    _license_and_code(root)
+    base = os.fsencode(root)
+    with open(os.path.join(base, JA_NAME.encode("cp932")), "wb") as f:
+        f.write(GOOD_PY.encode())
+    with open(os.path.join(base, b"bad\xffname.py"), "wb") as f:
+        f.write(b"X = 1\n")
+    return root

@@ -26,7 +26,8 @@ from filters.code.languages import language_of
 from filters.code.licence_detection import (
     MAX_EVIDENCE_BYTES, LicenceResult, detect_licence, is_evidence_file, spdx_header,
 )
-from filters.code.repos import RepoDir, git_head, is_vcs_internal, plan_units
+from filters.code.git_metadata import git_head
+from filters.code.repos import RepoDir, is_vcs_internal, plan_units
 from filters.code.spdx import UNKNOWN
 from filters.code.stack_parquet import SchemaMismatch, iter_rows
 

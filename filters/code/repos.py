@@ -108,27 +108,3 @@ def plan_units(groups: list[tuple[str, list[str]]]) -> Plan:
                 plan.repos.setdefault(root, RepoDir(root, dataset)).files.append(path)
     return plan
 
-
-def git_head(root: str) -> str | None:
-    """The commit a git checkout is at (HEAD, through a branch ref or packed-refs), so a
-    document can be traced to the exact source version."""
-    git = os.path.join(root, ".git")
-    try:
-        head = open(os.path.join(git, "HEAD"), encoding="utf-8").read().strip()
-    except OSError:
-        return None
-    if not head.startswith("ref:"):
-        return head or None
-    ref = head[4:].strip()
-    try:
-        return open(os.path.join(git, *ref.split("/")), encoding="utf-8").read().strip() or None
-    except OSError:
-        pass
-    try:
-        for line in open(os.path.join(git, "packed-refs"), encoding="utf-8"):
-            parts = line.strip().split(" ", 1)
-            if len(parts) == 2 and parts[1] == ref:
-                return parts[0]
-    except OSError:
-        pass
-    return None
