@@ -42,7 +42,9 @@ def resolve_inputs(patterns: list[str], base: Path | None = None) -> list[str]:
             if m.is_dir() and (m / "report.json").is_file():
                 out.extend(stage_output_files(m))
             elif m.is_dir():
-                out.extend(str(p) for p in sorted(m.rglob("*")) if p.is_file())
+                # links and special files too (rglob does not descend into a symlinked
+                # folder): the reader counts each one as excluded instead of it vanishing
+                out.extend(str(p) for p in sorted(m.rglob("*")) if p.is_symlink() or not p.is_dir())
             else:
                 out.append(str(m))
     return [os.path.abspath(p) for p in out] + urls

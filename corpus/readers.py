@@ -14,6 +14,7 @@ the task.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from abc import abstractmethod
 from typing import Iterator
@@ -32,6 +33,25 @@ def open_input(path: str):
         # block_size=0: one streamed read, which also works where a server ignores Range
         return fsspec.open(path, "rb", block_size=0).open()
     return open(path.removeprefix("file://"), "rb")
+
+
+def input_problem(path: str, directories: bool = False) -> str | None:
+    """Why a local input is not a data file to open: `special_file` (a FIFO, socket or
+    device: opening a FIFO blocks for ever), `symlinked_directory` or `directory` (unless
+    the reader reads folders); None for a regular file, a URL, or a path that is gone (the
+    read itself reports that)."""
+    if "://" in path and not path.startswith("file://"):
+        return None
+    local = path.removeprefix("file://")
+    try:
+        mode = os.stat(local).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) or (directories and stat.S_ISDIR(mode)):
+        return None
+    if stat.S_ISDIR(mode):
+        return "symlinked_directory" if os.path.islink(local) else "directory"
+    return "special_file"
 
 
 def _size(path: str) -> int:
@@ -55,6 +75,7 @@ def progress_bar(paths: list[str], desc: str, enabled: bool = True):
 class PathListReader(PipelineStep):
     type = "📖 - READER"
     name = "path list reader"
+    reads_directories = False  # a reader whose units are folders (source trees) sets this
 
     def __init__(self, paths: list[str], limit: int = -1):
         super().__init__()
@@ -81,6 +102,11 @@ class PathListReader(PipelineStep):
         bar = progress_bar(mine, f"{self.name} [task {rank}]", enabled=rank == 0)
         for path in mine:
             self.stat_update("input_files")
+            problem = input_problem(path, self.reads_directories)
+            if problem:
+                self.stat_update("documents_in")
+                yield self.excluded(f"{path}#{problem}", problem, path)
+                continue
             try:
                 for document in self.read_path(path):
                     self.stat_update("documents_in")

@@ -23,6 +23,7 @@ from datatrove.data import Document
 from corpus.readers import PathListReader
 from filters.code.archives import ArchiveLimits, ArchiveReader, ArchiveRefused, Entry, is_archive
 from filters.code.languages import language_of
+from filters.code.local_files import readable_hardlinks, tree_entry
 from filters.code.licence_detection import (
     MAX_EVIDENCE_BYTES, LicenceResult, detect_licence, is_evidence_file, spdx_header,
 )
@@ -63,6 +64,7 @@ class CodeReader(PathListReader):
     """Reads code inputs; datatrove tasks split the work by repository, archive and parquet file."""
 
     name = "📖 code"
+    reads_directories = True  # a reading unit is a repository folder
     _requires_dependencies = ["licenseclassifier", ("license_expression", "license-expression")]
 
     def __init__(
@@ -118,10 +120,11 @@ class CodeReader(PathListReader):
         if repo.vcs_internal:
             self.stat_update("vcs_internal_files", value=repo.vcs_internal)
         real_root = os.path.realpath(repo.root)
+        hardlinks = readable_hardlinks(repo.files)
         for path in sorted(repo.files):
             rel = os.path.relpath(path, repo.root).replace(os.sep, "/")
-            yield self._document(repo.name, _dir_entry(path, rel, repo.root, real_root, self.limits),
-                                 repo.dataset, licence, commit=commit)
+            entry = tree_entry(path, rel, repo.root, real_root, self.limits.max_member_bytes, hardlinks)
+            yield self._document(repo.name, entry, repo.dataset, licence, commit=commit)
 
     def _read_archive(self, path: str, dataset: str) -> Iterator[Document]:
         reader = ArchiveReader(path, self.limits, is_evidence_file)
@@ -208,28 +211,3 @@ def _evidence_candidates(root: str) -> list[str]:
         out += [f"LICENSES/{n}" for n in os.listdir(reuse) if is_evidence_file(f"LICENSES/{n}")]
     return sorted(out)
 
-
-def _dir_entry(path: str, rel: str, root: str, real_root: str, limits: ArchiveLimits) -> Entry:
-    """One file of a local tree, refused when it (or a folder above it) is a symlink: its
-    target may be anywhere, `/etc/passwd` included."""
-    current = root
-    for part in rel.split("/"):
-        current = os.path.join(current, part)
-        if os.path.islink(current):
-            return Entry(rel, reason="symlink")
-    real = os.path.realpath(path)
-    if not real.startswith(real_root.rstrip(os.sep) + os.sep):
-        return Entry(rel, reason="unsafe_path")
-    try:
-        st = os.stat(path, follow_symlinks=False)
-    except OSError:
-        return Entry(rel, reason="unreadable_file")
-    if not os.path.isfile(path):
-        return Entry(rel, reason="special_file", size=0)
-    if st.st_size > limits.max_member_bytes:
-        return Entry(rel, reason="file_too_large", size=st.st_size)
-    try:
-        with open(path, "rb") as f:
-            return Entry(rel, data=f.read(limits.max_member_bytes + 1), size=st.st_size)
-    except OSError:
-        return Entry(rel, reason="unreadable_file", size=st.st_size)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from datatrove.data import Document, DocumentsPipeline
 
-from corpus.readers import PathListReader
+from corpus.readers import PathListReader, input_problem
 from filters.wiki.attribution import (
     ALSO_LICENSED,
     DEFAULT_ARTICLE_PREFIX,
@@ -118,6 +118,11 @@ class WikiDumpReader(PathListReader):
         count = 0
         for unit in self.units(world_size)[rank::world_size]:
             self.stat_update("input_files" if unit.start == 0 else "input_ranges")
+            problem = input_problem(unit.path)
+            if problem:  # a FIFO or a linked folder: counted, never opened
+                self.stat_update("documents_in")
+                yield self.excluded(f"wiki/{_name(unit)}#{problem}", problem, unit.path)
+                continue
             try:
                 for document in self.read_unit(unit):
                     self.stat_update("documents_in")
