@@ -149,10 +149,10 @@ def _fetch(args: argparse.Namespace) -> int:
 
     policy = Policy(retries=args.retries, concurrency=args.concurrency,
                     bandwidth_bytes_per_s=args.bandwidth_mbps * 125_000 if args.bandwidth_mbps else None,
-                    connect_timeout_s=args.timeout, read_timeout_s=args.timeout)
+                    connect_timeout_s=args.timeout, read_timeout_s=args.timeout, verify=args.verify)
     try:
         fetch_manifest(args.manifest, args.output, policy, stream=args.stream,
-                       say=(lambda _m: None) if args.quiet else print)
+                       say=(lambda _m: None) if args.quiet else print, allow_file_urls=args.allow_file_urls)
     except DownloadError as err:
         print(f"jacorpus fetch: error: {err}", file=sys.stderr)
         return 1
@@ -207,6 +207,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bandwidth-mbps", type=float, default=None, help="total bandwidth cap in megabits/s")
     p.add_argument("--retries", type=int, default=5)
     p.add_argument("--timeout", type=float, default=30.0, help="connect and read timeout, seconds")
+    p.add_argument("--verify", action="store_true",
+                   help="hash files already fetched and verified again, even when their size and times are unchanged")
+    p.add_argument("--allow-file-urls", action="store_true",
+                   help="let the manifest name this machine's own files (file:// git URLs and files)")
     p.add_argument("--quiet", "-q", action="store_true")
     p.set_defaults(func=_fetch)
 

@@ -4,7 +4,10 @@ Common Crawl and Wikimedia serve multi-GB files over HTTP; a dropped connection 
 must cost 10%, a 503 must cost a wait, and a corrupted file must never be mistaken for a
 good one. Each file is fetched into `<dest>.part` with HTTP range requests, verified
 (size, then checksum when one is published), and renamed to `<dest>` only then. A
-verified file already present is skipped. `s3://` and other fsspec URLs are copied with
+verified file already present is skipped while it is provably the file that was verified:
+same size, mtime and ctime as recorded in its `.verified.json` (ctime cannot be set back by
+`touch`), recorded at least a clock tick after the file's last change; otherwise, or with
+`verify`, it is hashed again and fetched again when its bytes changed. `s3://` and other fsspec URLs are copied with
 fsspec (the `s3fs` package for S3).
 """
 
@@ -54,6 +57,7 @@ class Policy:
     read_timeout_s: float = 60.0
     concurrency: int = 4
     bandwidth_bytes_per_s: float | None = None  # shared by all concurrent downloads
+    verify: bool = False                 # rehash files already verified, whatever their size and times say
 
 
 class RateLimiter:
@@ -103,15 +107,40 @@ def _sidecar(dest: Path) -> Path:
     return dest.with_name(dest.name + ".verified.json")
 
 
-def _already_verified(target: Target) -> Fetched | None:
+# A file changed within one tick of the kernel's coarse clock after it was verified keeps
+# its recorded mtime: such a record is "racy" (git's word) and only a hash can tell.
+RACY_NS = 1_000_000_000
+
+
+def _write_sidecar(target: Target, sha256: str) -> None:
+    stat = target.dest.stat()
+    _sidecar(target.dest).write_text(json.dumps({
+        "url": target.url, "bytes": stat.st_size, "sha256": sha256, "checksums": target.checksums,
+        "mtime_ns": stat.st_mtime_ns, "ctime_ns": stat.st_ctime_ns, "checked_ns": time.time_ns()}))
+
+
+def _already_verified(target: Target, verify: bool = False) -> Fetched | None:
+    """The record of a verified file, when the file on disk is still that file."""
     side = _sidecar(target.dest)
     if not (target.dest.is_file() and side.is_file()):
         return None
-    record = json.loads(side.read_text())
-    if record.get("bytes") != target.dest.stat().st_size:
+    try:
+        record = json.loads(side.read_text())
+    except ValueError:
+        return None
+    stat = target.dest.stat()
+    if record.get("bytes") != stat.st_size or (target.size is not None and stat.st_size != target.size):
         return None
     if any(record.get("checksums", {}).get(a, "").lower() != v.lower() for a, v in target.checksums.items()):
         return None
+    unchanged = (record.get("mtime_ns") == stat.st_mtime_ns and record.get("ctime_ns") == stat.st_ctime_ns
+                 and record.get("checked_ns", 0) - stat.st_mtime_ns > RACY_NS)
+    if verify or not unchanged:
+        digests = _digests(target.dest, set(target.checksums))
+        if digests["sha256"] != record.get("sha256") or any(
+                digests[a].lower() != v.lower() for a, v in target.checksums.items()):
+            return None  # other bytes than the ones verified: fetch again
+        _write_sidecar(target, digests["sha256"])
     return Fetched(url=target.url, path=str(target.dest), bytes=record["bytes"], sha256=record["sha256"],
                    seconds=0.0, skipped=True, attempts=0)
 
@@ -158,7 +187,7 @@ def fetch_one(target: Target, policy: Policy | None = None, limiter: RateLimiter
               session: requests.Session | None = None) -> Fetched:
     policy = policy or Policy()
     limiter = limiter or RateLimiter(policy.bandwidth_bytes_per_s)
-    done = _already_verified(target)
+    done = _already_verified(target, policy.verify)
     if done:
         return done
     target.dest.parent.mkdir(parents=True, exist_ok=True)
@@ -186,8 +215,7 @@ def fetch_one(target: Target, policy: Policy | None = None, limiter: RateLimiter
         raise
     part.replace(target.dest)
     size = target.dest.stat().st_size
-    _sidecar(target.dest).write_text(json.dumps({"url": target.url, "bytes": size, "sha256": sha256,
-                                                 "checksums": target.checksums}))
+    _write_sidecar(target, sha256)
     return Fetched(url=target.url, path=str(target.dest), bytes=size, sha256=sha256,
                    seconds=round(time.monotonic() - started, 3), attempts=attempt)
 

@@ -12,12 +12,13 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from corpus import __version__
 from corpus.config import ConfigError, Strict, load_yaml, validate
 from corpus.inputs import resolve_inputs
 from corpus.remote_sources import Remote
+from corpus.safe_names import plain_name_problem
 
 # Permissive code licences: The Stack / StarCoder's set, which LLM-jp's code subset follows.
 # No share-alike (CC-BY-SA) or copyleft id belongs here.
@@ -43,6 +44,13 @@ class Source(Strict):
     sha256: dict[str, str] = Field(default_factory=dict, description="file name -> expected sha256")
     description: str = ""
 
+    @field_validator("name")
+    @classmethod
+    def name_is_one_path_component(cls, value: str) -> str:
+        # the name becomes a folder (`fetch -o DIR` writes DIR/<name>/) and a dataset label
+        if problem := plain_name_problem(value):
+            raise ValueError(problem)
+        return value
 
     @model_validator(mode="after")
     def paths_or_remote(self) -> "Source":
@@ -73,6 +81,23 @@ def load_source_manifest(path: str | Path, run_dir: str | Path) -> list[tuple[So
             raise ConfigError(f"{path}:{line}: sources[{i}].paths: {err}") from None
         resolved.append((source, files))
     return resolved
+
+
+def sha256_problems(source: Source, files: list[str], base: Path) -> list[str]:
+    """A source's `sha256: {file name: digest}` checked against its resolved files.
+
+    A key names a file by its base name or by its path relative to the manifest; every key
+    must match one of the source's files and its digest. Returns one line per problem.
+    """
+    problems = []
+    for key, expected in source.sha256.items():
+        matches = [f for f in files if Path(f).name == key or os.path.normpath(os.path.relpath(f, base)) == os.path.normpath(key)]
+        if not matches:
+            problems.append(f"{key}: listed in sha256 but not among the source's files")
+        for f in matches:
+            if (got := sha256_file(f)) != expected.lower():
+                problems.append(f"{f}: sha256 mismatch: expected {expected}, got {got}")
+    return problems
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
