@@ -180,7 +180,13 @@ def run(ctx: StageContext) -> dict:
         ctx.say(f"[train] no init_from: wrote random {shape['n_layers']}-layer Llama weights in HF format to {init_dir}")
         config = load_config(config_file, {**overrides, "model.init_from": str(init_dir)})
 
-    result = Trainer(config, ctx.stage_dir, groups, chars_per_token=_chars_per_token(meta), quiet=ctx.quiet).train()
+    from corpus.config import ConfigError
+    from training.checkpoint import CheckpointRefused
+
+    try:
+        result = Trainer(config, ctx.stage_dir, groups, chars_per_token=_chars_per_token(meta), quiet=ctx.quiet).train()
+    except CheckpointRefused as err:  # one line and exit 2, never a traceback
+        raise ConfigError(f"train: {err}") from None
     losses = result.losses
     val = list(result.val_losses.values())
     return {

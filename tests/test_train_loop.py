@@ -4,6 +4,8 @@ NaN/inf handling, gradient accumulation and the LR schedules."""
 from __future__ import annotations
 
 import contextlib
+import pickle
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +15,7 @@ torch = pytest.importorskip("torch")
 
 from datatrove.pipeline.tokens.megatron_tokenizer import MegatronTokenizedFile
 
+from training.checkpoint import CheckpointRefused
 from training.config import OptimConfig, load_config
 from training.loop import forward_backward, lr_at
 from training.trainer import NonFiniteLoss, Trainer
@@ -62,9 +65,11 @@ def test_loss_falls_on_tiny_llama(full_run):
 
 def test_resume_from_middle_checkpoint_reproduces_losses_bit_for_bit(full_run, shards, tmp_path):
     _, result, out = full_run
-    middle = out / "checkpoints" / "step_00000012"
-    assert (middle / "complete.json").is_file()
-    resumed = Trainer(tiny_config(shards, **{"checkpoint.resume": str(middle)}), tmp_path, quiet=True).train()
+    assert (out / "checkpoints" / "step_00000012" / "complete.json").is_file()
+    copy = tmp_path / "moved_run"  # a run directory moved elsewhere is still the run that wrote it
+    shutil.copytree(out, copy)
+    middle = copy / "checkpoints" / "step_00000012"
+    resumed = Trainer(tiny_config(shards, **{"checkpoint.resume": str(middle)}), copy, quiet=True).train()
     assert resumed.start_step == 12
     assert resumed.losses == result.losses[12:]  # exact float equality, not approximate
 
@@ -82,6 +87,77 @@ def test_incomplete_checkpoint_is_ignored(full_run):
     broken.mkdir()
     (broken / "__0_0.distcp").write_bytes(b"partial")
     assert trainer.checkpointer.latest().name == "step_00000024"
+
+
+class _OpensAFile:
+    """Unpickling this creates `path`: the stand-in for code a planted checkpoint would run."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (str(self.path), "w"))
+
+
+def _short_run(shards: Path, out: Path, **overrides):
+    common = {"training.max_steps": 3, "checkpoint.interval": 3, "checkpoint.export_hf": False, **overrides}
+    return Trainer(tiny_config(shards, **common), out, quiet=True)
+
+
+def test_planted_checkpoint_is_refused_before_anything_is_unpickled(shards, tmp_path):
+    out = tmp_path / "run"
+    _short_run(shards, out).train()
+    planted = out / "checkpoints" / "step_00000099"
+    shutil.copytree(out / "checkpoints" / "step_00000003", planted)
+    ran = tmp_path / "PWNED"
+    (planted / ".metadata").write_bytes(pickle.dumps(_OpensAFile(ran)))
+    with pytest.raises(CheckpointRefused, match=r"step_00000099: refused to load: not recorded in .*manifest.json"):
+        _short_run(shards, out, **{"training.max_steps": 6}).train()  # resume auto picks the newest
+    assert not ran.exists()
+
+
+def test_modified_checkpoint_file_is_refused(shards, tmp_path):
+    out = tmp_path / "run"
+    _short_run(shards, out).train()
+    step = out / "checkpoints" / "step_00000003"
+    data = next(step.glob("*.distcp"))
+    blob = bytearray(data.read_bytes())
+    blob[-1] ^= 1
+    data.write_bytes(bytes(blob))
+    with pytest.raises(CheckpointRefused, match=rf"{data.name} changed since this run wrote it"):
+        _short_run(shards, out, **{"training.max_steps": 6}).train()
+
+
+def test_extra_file_in_a_checkpoint_is_refused(shards, tmp_path):
+    out = tmp_path / "run"
+    _short_run(shards, out).train()
+    (out / "checkpoints" / "step_00000003" / "__1_0.distcp").write_bytes(b"planted")
+    with pytest.raises(CheckpointRefused, match=r"unrecorded \['__1_0.distcp'\]"):
+        _short_run(shards, out, **{"training.max_steps": 6}).train()
+
+
+def test_resume_from_a_directory_outside_the_run_is_refused(shards, tmp_path):
+    _short_run(shards, tmp_path / "a").train()
+    other = tmp_path / "a" / "checkpoints" / "step_00000003"
+    with pytest.raises(CheckpointRefused, match="not a checkpoint directory of this run"):
+        _short_run(shards, tmp_path / "b", **{"checkpoint.resume": str(other)}).train()
+
+
+def test_cli_refuses_a_planted_checkpoint_with_one_line(shards, tmp_path, capsys):
+    from training.cli import main
+
+    out = tmp_path / "run"
+    shape = f"model.shape={{dim: 64, n_layers: 2, n_heads: 4, n_kv_heads: 2, ffn_dim: 192, vocab_size: {VOCAB}}}"
+    args = ["train", "--config", str(TINY), "--data", str(shards), "--output", str(out),
+            "--set", "checkpoint.export_hf=false", "--set", shape]
+    assert main([*args, "--set", "training.max_steps=3"]) == 0
+    planted = out / "checkpoints" / "step_00000003" / ".metadata"
+    planted.write_bytes(pickle.dumps(_OpensAFile(tmp_path / "PWNED")))
+    capsys.readouterr()
+    assert main([*args, "--set", "training.max_steps=6"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and ".metadata changed since this run wrote it" in err
+    assert not (tmp_path / "PWNED").exists()
 
 
 def test_hf_export_reloads_in_transformers_with_identical_logits(full_run):
@@ -157,7 +233,8 @@ def test_fsdp2_run_checkpoints_async_and_resumes_without_fsdp_bit_for_bit(shards
                       tmp_path / "fsdp", quiet=True)
     assert sharded.train().losses == plain.losses
     assert not torch.distributed.is_initialized()
-    middle = tmp_path / "fsdp" / "checkpoints" / "step_00000003"
+    shutil.copytree(tmp_path / "fsdp", tmp_path / "r")
+    middle = tmp_path / "r" / "checkpoints" / "step_00000003"
     resumed = Trainer(tiny_config(shards, **common, **{"checkpoint.resume": str(middle)}), tmp_path / "r", quiet=True)
     assert resumed.train().losses == plain.losses[3:]
 
@@ -228,7 +305,9 @@ def test_two_process_fsdp2_run_resumes_bit_for_bit_and_exports(shards, tmp_path)
     common = ["--config", str(TINY), "--data", str(shards), "--set", "training.max_steps=6",
               "--set", "checkpoint.interval=3", "--set", "metrics.log_interval=1", "--set", f"model.shape={{dim: 64, n_layers: 2, n_heads: 4, n_kv_heads: 2, ffn_dim: 192, vocab_size: {VOCAB}, max_seq_len: 128, tie_embeddings: true}}"]
     _torchrun([*common, "--output", str(tmp_path / "a")], tmp_path)
-    middle = tmp_path / "a" / "checkpoints" / "step_00000003"
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    (tmp_path / "b" / "metrics.jsonl").unlink()
+    middle = tmp_path / "b" / "checkpoints" / "step_00000003"
     _torchrun([*common, "--output", str(tmp_path / "b"), "--set", f"checkpoint.resume={middle}"], tmp_path)
     full, resumed = _losses(tmp_path / "a"), _losses(tmp_path / "b")
     assert sorted(resumed) == [4, 5, 6] and all(resumed[s] == full[s] for s in resumed)

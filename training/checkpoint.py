@@ -8,6 +8,13 @@ usable only once `complete.json` is written next to DCP's `.metadata`, after the
 resumes from the one before. The LR schedule is a pure function of the step, so the step
 restores it.
 
+Only checkpoints this run wrote are loaded. DCP reads `.metadata` (and non-tensor entries)
+with pickle, so a planted or edited checkpoint directory would run code on resume. Each
+finished save records the sha256 and size of every file of its directory in
+`checkpoints/manifest.json`; `load` checks that the directory lies under `checkpoints/`,
+is no symlink, holds exactly the recorded files and that every hash matches, before DCP
+opens anything, and otherwise refuses with one line (`CheckpointRefused`).
+
 Async saving (`dcp.async_save`, torchtitan's `async_mode="async"`) runs when a process
 group is up: the state is staged to CPU and written in a background thread while
 training continues; the next save, or the end of training, waits for it.
@@ -16,7 +23,9 @@ training continues; the next save, or the end of training, waits for it.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
+import os
 import shutil
 import warnings
 from pathlib import Path
@@ -34,6 +43,24 @@ from torch.distributed.checkpoint.state_dict import (
 from training.parallelize import World
 
 _MARKER = "complete.json"
+_MANIFEST = "manifest.json"
+
+
+class CheckpointRefused(ValueError):
+    """A checkpoint that this run did not write, or whose files changed since: never unpickled."""
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(8 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _files(step_dir: Path) -> dict[str, Path]:
+    """Every entry of a checkpoint directory but the completion marker (which is JSON, never unpickled)."""
+    return {p.name: p for p in step_dir.iterdir() if p.name != _MARKER}
 
 
 @contextlib.contextmanager
@@ -80,6 +107,7 @@ class Checkpointer:
         self.wait()
         path = self.step_dir(step)
         if path.exists() and self.world.is_main:
+            self._forget(path.name)
             shutil.rmtree(path)  # a save of this step that never completed
         state = {
             "model": get_model_state_dict(model),
@@ -111,10 +139,76 @@ class Checkpointer:
             torch.distributed.barrier()
         if not self.world.is_main:
             return
-        (self.step_dir(step) / _MARKER).write_text(json.dumps({"step": step}))
+        path = self.step_dir(step)
+        files = {name: {"sha256": file_sha256(p), "bytes": p.stat().st_size} for name, p in sorted(_files(path).items())}
+        manifest = self._manifest()
+        manifest["checkpoints"][path.name] = {"step": step, "files": files}
+        self._write_manifest(manifest)
+        (path / _MARKER).write_text(json.dumps({"step": step}))  # after the manifest: complete implies recorded
         if self.keep_last:
             for old in self.completed()[: -self.keep_last]:
+                self._forget(old.name)
                 shutil.rmtree(old, ignore_errors=True)
+
+    # -- the manifest of checkpoints this run wrote ------------------------------------
+    def _manifest(self) -> dict:
+        file = self.root / _MANIFEST
+        if not file.is_file():
+            return {"version": 1, "checkpoints": {}}
+        return json.loads(file.read_text())
+
+    def _write_manifest(self, manifest: dict) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / f".{_MANIFEST}.tmp"
+        tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True))
+        os.replace(tmp, self.root / _MANIFEST)
+
+    def _forget(self, name: str) -> None:
+        manifest = self._manifest()
+        if manifest["checkpoints"].pop(name, None) is not None:
+            self._write_manifest(manifest)
+
+    def _refusal(self, path: Path) -> str | None:
+        """Why `path` must not be loaded, or None when it is a checkpoint of this run, unchanged."""
+        root = self.root.resolve()
+        if path.is_symlink() or path.resolve().parent != root:
+            return f"not a checkpoint directory of this run (checkpoint.resume must name a step_* directory in {root})"
+        if not (path / _MARKER).is_file():
+            return f"not a complete checkpoint (no {_MARKER})"
+        try:
+            entry = self._manifest()["checkpoints"].get(path.name)
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            return f"unreadable {_MANIFEST} ({type(err).__name__})"
+        if not isinstance(entry, dict) or not isinstance(entry.get("files"), dict):
+            return f"not recorded in {root / _MANIFEST}: this run did not write it"
+        found, recorded = _files(path), entry["files"]
+        extra, missing = sorted(set(found) - set(recorded)), sorted(set(recorded) - set(found))
+        if extra or missing:
+            return f"files differ from the manifest (unrecorded {extra[:3]}, missing {missing[:3]})"
+        for name, p in sorted(found.items()):
+            if p.is_symlink() or not p.is_file():
+                return f"{name} is not a regular file"
+            want = recorded[name]
+            if p.stat().st_size != want.get("bytes") or file_sha256(p) != want.get("sha256"):
+                return f"{name} changed since this run wrote it (sha256 mismatch)"
+        return None
+
+    def verify(self, path: str | Path) -> Path:
+        """Refuse (CheckpointRefused, one line) anything but an unchanged checkpoint this run wrote.
+
+        Rank 0 hashes the files and tells the other ranks, so N processes do not each read
+        the whole checkpoint.
+        """
+        path = Path(path)
+        reason = self._refusal(path) if self.world.is_main else None
+        if self.world.distributed:
+            flag = torch.tensor([0 if reason is None else 1], dtype=torch.int32)
+            torch.distributed.broadcast(flag, src=0)
+            if flag.item() and reason is None:
+                reason = "refused by rank 0 (see its message)"
+        if reason is not None:
+            raise CheckpointRefused(f"{path}: refused to load: {reason}")
+        return path
 
     def load(self, path: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> tuple[dict, dict | None]:
         """Restore model, optimizer and this rank's RNG; returns (trainer state, data state or None).
@@ -122,9 +216,7 @@ class Checkpointer:
         The data state is None when the checkpoint was written with another world size
         (the data position is per rank); training then continues from fresh data order.
         """
-        path = Path(path)
-        if not (path / _MARKER).is_file():
-            raise FileNotFoundError(f"{path}: not a complete checkpoint (no {_MARKER})")
+        path = self.verify(path)  # before DCP unpickles anything in it
         key = f"rank_{self.world.rank}"
         state = {
             "model": get_model_state_dict(model),

@@ -70,6 +70,7 @@ def _parse_value(text: str):
 
 def _train(args: argparse.Namespace) -> int:
     from corpus.config import ConfigError
+    from training.checkpoint import CheckpointRefused
     from training.config import load_config
     from training.trainer import Trainer
 
@@ -89,7 +90,11 @@ def _train(args: argparse.Namespace) -> int:
     except ConfigError as err:
         print(str(err), file=sys.stderr)
         return 2
-    result = Trainer(config, args.output).train()
+    try:
+        result = Trainer(config, args.output).train()
+    except CheckpointRefused as err:
+        print(str(err), file=sys.stderr)
+        return 2
     if int(os.environ.get("RANK", "0")) == 0:
         print(json.dumps({"steps": result.steps, "first_loss": result.losses[0] if result.losses else None,
                           "last_loss": result.losses[-1] if result.losses else None,
