@@ -120,7 +120,7 @@ def test_report_has_per_rule_counts_and_histograms_for_tuning(run):
     assert quality["documents_measured"] == 7  # the web pages
     assert rules["max_dup_paragraph_frac"]["removed"] == 1
     assert rules["max_katakana_fraction"]["removed"] == 1
-    assert rules["min_letters"]["threshold"] == 400 and rules["min_letters"]["drop_if"] == "below"
+    assert rules["min_letters"]["threshold"] == 200 and rules["min_letters"]["drop_if"] == "below"
     hist = rules["min_hiragana_fraction"]["histogram"]
     assert sum(hist["counts"]) == 7 and len(hist["edges"]) == len(hist["counts"]) + 1
     assert hist["edges"][0] <= 0.0 and hist["edges"][-1] >= 0.2  # the threshold is inside the range

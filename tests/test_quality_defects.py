@@ -8,13 +8,16 @@ default clean-up, and checks which rule dropped the page.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from datatrove.data import Document
+from web_fixture_pages import page
 
+from filters.quality.analysis import analysis_of
 from filters.quality.chain import quality_filters
 from filters.quality.cleanup import TextCleanup
-from filters.quality.options import CleanupOptions, QualityOptions
+from filters.quality.options import CleanupOptions, QualityOptions, RepetitionOptions
 
 FILTERS = quality_filters(QualityOptions())
 CLEANUP = TextCleanup(CleanupOptions())
@@ -133,12 +136,13 @@ def test_violent_threats_fire_the_ng_rule(web_page):
 
 def test_utf8_read_as_shift_jis_mojibake_fails_the_script_rules(web_page):
     mojibake = web_page.encode("utf-8").decode("cp932", errors="replace")
-    assert first_rule(mojibake) == "min_hiragana_fraction"
+    assert first_rule(mojibake) == "max_decoding_damage_frac"  # U+FFFD where CP932 could not read, C1 controls
 
 
 def test_euc_jp_read_as_shift_jis_mojibake_fails_the_script_rules(web_page):
     mojibake = web_page.encode("euc_jp", errors="replace").decode("shift_jis", errors="replace")
-    assert first_rule(mojibake) in {"min_hiragana_fraction", "max_katakana_fraction", "min_japanese_fraction"}
+    assert first_rule(mojibake) in {"max_decoding_damage_frac", "min_hiragana_fraction", "max_katakana_fraction",
+                                    "min_japanese_fraction"}
 
 
 def test_a_run_of_layout_padding_fires_the_character_run_rule(web_page):
@@ -175,9 +179,97 @@ def test_a_page_without_sentence_ends_fires_a_sentence_length_rule(web_page):
     assert first_rule(web_page.replace("。", "")) == "max_avg_sentence_length"
 
 
-def test_a_short_page_fires_the_length_rule(web_leads):
-    assert first_rule("\n".join(web_leads[:2])) == "min_letters"
+def test_a_very_short_page_fires_the_length_rule(web_leads):
+    assert first_rule(web_leads[0]) == "min_letters"
+
+
+def test_a_short_page_of_complete_sentences_passes_and_a_short_stub_does_not(web_leads):
+    short = "\n".join(web_leads[:2])  # two leads: 6 sentences, about 200 letters
+    assert 200 <= len(short) < 400 and first_rule(short) is None
+    info = ["営業時間 10:00〜19:00 (土日祝は9:00〜18:00)", "定休日 毎週水曜日・第三火曜日", "所在地 東京都千代田区丸の内一丁目",
+            "駐車場 店舗裏に20台分あり", "各種クレジットカード・電子マネー利用可", "最寄り駅から徒歩五分の距離です"]
+    stub = "\n".join([web_leads[0], *info])  # one lead of prose, then shop details without 。
+    assert 200 <= len(stub) < 400
+    assert first_rule(stub) == "min_short_page_prose_frac"
 
 
 def test_a_blocked_host_is_dropped_whatever_its_text(web_page):
     assert first_rule(web_page, url="https://www.pornhub.com/view") == "blocked_host"
+
+
+# --- the rules that misfired on clean real text, each with the real text it misfired on ----------
+
+def family_rule(family: str, text: str) -> str | None:
+    """The rule of one family that drops the (cleaned) page, or None."""
+    doc = Document(text=CLEANUP.clean(text), id="web/t", metadata={"source": "web", "url": "https://example.jp/"})
+    (f,) = [f for f in FILTERS if f.family == family]
+    result = f.filter(doc)
+    return None if result is True else result[1]
+
+
+def test_a_news_article_with_wi_fi_hyphens_and_one_203_character_sentence_passes(shared_data):
+    text = page(shared_data, "yahoo-4/source.html")  # CNET Japan on Yahoo!ニュース, as ingest extracts it
+    assert text.count("Wi-Fi") >= 20
+    assert max(map(len, analysis_of(text).sentences)) >= 200
+    assert first_rule(text) is None
+
+
+def test_translated_literature_is_no_longer_dropped_for_single_long_sentences(shared_data):
+    text = (shared_data / "text" / "aozora_56656_tsumi-to-batsu_yonekawa.utf8.txt").read_text(encoding="utf-8")
+    pages = chunks(text, 1000)[20:220]
+    assert sum(max(map(len, analysis_of(CLEANUP.clean(p)).sentences)) >= 200 for p in pages) >= 5  # the old rule's victims
+    assert [family_rule("sentences", p) for p in pages].count("max_long_sentence_frac") == 0
+
+
+def test_run_on_text_without_sentence_ends_fires_the_long_sentence_share(shared_data):
+    text = (shared_data / "text" / "aozora_bocchan_natsume-soseki.txt").read_text(encoding="utf-8")
+    run_on = re.sub("[。！？]", "", "\n".join(chunks(text, 1500)[3].splitlines()))
+    assert family_rule("sentences", run_on) in {"max_long_sentence_frac", "max_avg_sentence_length"}
+    assert analysis_of(CLEANUP.clean(run_on)).figure(FILTERS[2].checks[1].measure) > 0.2
+
+
+def test_a_whole_clean_novel_passes_the_duplicate_ngram_rules(shared_data):
+    text = (shared_data / "text" / "aozora_bocchan_natsume-soseki.txt").read_text(encoding="utf-8")
+    a = analysis_of(CLEANUP.clean(text))
+    assert a.dup_ngram_fraction(5) > 0.307  # the whole-document share grows with length
+    assert a.windowed_dup_ngram_fraction(5, 5000) < 0.2
+    five = QualityOptions(repetition=RepetitionOptions(max_dup_ngram_frac={5: 0.307}))
+    (repetition,) = [f for f in quality_filters(five) if f.family == "repetition"]
+    doc = Document(text=CLEANUP.clean(text), id="web/t", metadata={"source": "web"})
+    assert repetition.filter(doc) is True  # even with FineWeb-2's 5-gram rule switched back on
+    assert family_rule("repetition", text) is None
+
+
+def test_generated_spam_still_fails_the_duplicate_ngram_rules(web_leads):
+    # the same sentence template with the place changed: no paragraph or sentence repeats exactly
+    places = ["札幌", "仙台", "東京", "横浜", "名古屋", "京都", "大阪", "神戸", "広島", "福岡", "熊本", "那覇"]
+    spam = "\n".join(f"{p}で人気の脱毛サロンを徹底比較！{p}で安い脱毛サロンならここ。{p}の口コミで評判の脱毛サロンを紹介します。"
+                     for p in places)
+    assert family_rule("repetition", spam) is not None
+    assert analysis_of(CLEANUP.clean(spam)).windowed_dup_ngram_fraction(10, 5000) > 0.6
+
+
+def test_a_complete_short_article_passes(shared_data):
+    text = page(shared_data, "nhk.or.jp.k100.html")  # NHK News Web Easy: 369 letters
+    assert 300 < analysis_of(text).letters < 400
+    assert first_rule(text) is None
+
+
+def test_text_decoded_with_the_wrong_charset_fires_the_decoding_damage_rule(shared_data):
+    import zipfile
+
+    with zipfile.ZipFile(shared_data / "text" / "aozora_56656_tsumi-to-batsu_original-sjis.zip") as archive:
+        raw = archive.read(next(n for n in archive.namelist() if n.endswith(".txt")))
+    damaged = raw[20_000:26_000].decode("utf-8", errors="replace")  # Shift_JIS read as UTF-8
+    assert damaged.count("\ufffd") / len(damaged) > 0.3
+    assert first_rule(damaged) == "max_decoding_damage_frac"
+    assert first_rule(raw[20_000:26_000].decode("cp932", errors="replace")) != "max_decoding_damage_frac"
+
+
+def test_boilerplate_lines_inside_real_pages_are_removed(shared_data):
+    nikkei = CLEANUP.clean(page(shared_data, "japanese_article.html"))
+    assert "会員限定" not in nikkei and nikkei.startswith("6月12日の歴史的な米朝首脳会談")
+    fairy_tale = page(shared_data, "hukumusume/source.html")  # a sidebar laid out as table rows
+    cleaned = CLEANUP.clean(fairy_tale)
+    assert "きょうの誕生花" not in cleaned and "肉をくわえたイヌが、橋を渡っていました。" in cleaned
+    assert len(cleaned) < 0.8 * len(fairy_tale)

@@ -60,7 +60,7 @@ class TextAnalysis:
 
     def __init__(self, text: str):
         self.text = text
-        self._memo: dict[Callable, object] = {}
+        self._memo: dict[object, object] = {}
 
     def figure(self, measure: Callable[[TextAnalysis], float]) -> float:
         """A rule's value, measured once per text however many steps ask for it."""
@@ -70,8 +70,8 @@ class TextAnalysis:
             value = self._memo[measure] = float(measure(self))
             return value
 
-    def memo(self, key: Callable, compute: Callable[[TextAnalysis], object]) -> object:
-        """Any per-text result, keyed by the function (or bound method) that owns it."""
+    def memo(self, key: object, compute: Callable[[TextAnalysis], object]) -> object:
+        """Any per-text result, keyed by the function (or bound method, or a tuple) that owns it."""
         try:
             return self._memo[key]
         except KeyError:
@@ -152,6 +152,17 @@ class TextAnalysis:
     def dup_ngram_fraction(self, n: int) -> float:
         return self._ngrams[1][n] if n in self._ngrams[1] else ngram_repetition(self.compact_codepoints, (), (n,))[1][n]
 
+    def windowed_dup_ngram_fraction(self, n: int, window: int) -> float:
+        """`dup_ngram_fraction` within windows: the text (without whitespace) is split evenly
+        into round(length / window) parts, at least one, and the parts' shares are averaged
+        weighted by their length. A text under 1.5 windows is one window (the plain share)."""
+        codepoints = self.compact_codepoints
+        parts = max(1, round(codepoints.size / window))
+        if parts == 1:
+            return self.dup_ngram_fraction(n)
+        shares = self.memo(("dup_windows", window), lambda a: _windowed_dup_shares(a.compact_codepoints, parts))
+        return shares[n] if n in shares else _windowed_dup_shares(codepoints, parts, (n,))[n]  # type: ignore[index]
+
     # words (only when a rule needs them)
     @cached_property
     def pos_counts(self) -> dict[str, int]:
@@ -159,6 +170,16 @@ class TextAnalysis:
         from filters.quality.word_tokenizer import pos_counts
 
         return pos_counts(self.text)
+
+
+def _windowed_dup_shares(codepoints: np.ndarray, parts: int, ns: tuple[int, ...] = (5, 6, 7, 8, 9, 10)) -> dict[int, float]:
+    edges = np.linspace(0, codepoints.size, parts + 1).astype(np.int64)
+    totals = dict.fromkeys(ns, 0.0)
+    for begin, end in zip(edges[:-1].tolist(), edges[1:].tolist()):
+        shares = ngram_repetition(codepoints[begin:end], top_ns=(), dup_ns=ns)[1]
+        for n in ns:
+            totals[n] += shares[n] * (end - begin)
+    return {n: total / codepoints.size for n, total in totals.items()}
 
 
 class AnalysisCache:

@@ -1,11 +1,17 @@
-"""Length and script-mix rules (Swallow): is this Japanese prose at all?
+"""Length, decoding and script-mix rules (Swallow, plus decoding damage): is this Japanese prose at all?
 
 Katakana-only product lists, romanized or English pages, mojibake (UTF-8 read as
-Shift_JIS comes out as kanji salad without hiragana) and near-empty pages all fail one
-of these four cheap counts, so they run first.
+Shift_JIS comes out as kanji salad without hiragana, with U+FFFD where bytes did not
+decode), near-empty pages and short stubs all fail one of these cheap counts, so they
+run first.
 """
 
 from __future__ import annotations
+
+import re
+from functools import partial
+
+import numpy as np
 
 from filters.quality.analysis import TextAnalysis
 from filters.quality.options import CharRatioOptions
@@ -14,6 +20,41 @@ from filters.quality.rules import Check, QualityRuleFilter, limit
 
 def letters(a: TextAnalysis) -> float:
     return a.letters
+
+
+def decoding_damage_fraction(a: TextAnalysis) -> float:
+    """U+FFFD, control characters other than tab and line breaks (C0, DEL, C1) and private-use
+    characters, per letter: what a wrong charset or a cut multi-byte character leaves behind
+    (UTF-8 read as Latin-1 gives C1 controls, invalid bytes give U+FFFD, CP932's user area
+    gives private-use code points)."""
+    if not a.letters:
+        return 0.0
+    return a.memo(decoding_damage_fraction, lambda an: _damaged(an.codepoints)) / a.letters  # type: ignore[operator]
+
+
+_LINE_CONTROLS = np.array([0x09, 0x0A, 0x0B, 0x0C, 0x0D], dtype=np.uint32)
+
+
+def _damaged(cps: np.ndarray) -> int:
+    control = (cps < 0x20) | ((cps >= 0x7F) & (cps < 0xA0))
+    if control.any():
+        control &= ~np.isin(cps, _LINE_CONTROLS)
+    private = (cps >= 0xE000) & (cps < 0xF900)
+    return int(np.count_nonzero(control | private | (cps == 0xFFFD)))
+
+
+_SENTENCE_END = re.compile(r"[。！？!?][」』）)】〉》”’\"']*$")
+
+
+def short_page_prose_fraction(a: TextAnalysis, short: int) -> float:
+    """On a page of fewer than `short` letters: characters in sentences ended by 。！？ (with
+    closing brackets) / characters in all sentences. A long page gets 1.0 (not judged)."""
+    if a.letters >= short:
+        return 1.0
+    total = sum(map(len, a.sentences))
+    if not total:
+        return 0.0
+    return sum(len(s) for s in a.sentences if _SENTENCE_END.search(s)) / total
 
 
 def hiragana_fraction(a: TextAnalysis) -> float:
@@ -38,7 +79,11 @@ class CharRatioFilter(QualityRuleFilter):
     def build_checks(self, o: CharRatioOptions) -> list[Check]:
         # the more specific diagnosis first: a katakana product list also lacks hiragana
         return [
+            *limit("max_decoding_damage_frac", "decoding_damage_frac", decoding_damage_fraction,
+                   o.max_decoding_damage_frac, "above"),
             *limit("min_letters", "letters", letters, o.min_letters, "below"),
+            *limit("min_short_page_prose_frac", "short_page_prose_frac",
+                   partial(short_page_prose_fraction, short=o.short_page_letters), o.min_short_page_prose_frac, "below"),
             *limit("max_katakana_fraction", "katakana_fraction", katakana_fraction, o.max_katakana_fraction, "above"),
             *limit("min_hiragana_fraction", "hiragana_fraction", hiragana_fraction, o.min_hiragana_fraction, "below"),
             *limit("min_japanese_fraction", "japanese_fraction", japanese_fraction, o.min_japanese_fraction, "below"),

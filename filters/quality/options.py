@@ -45,10 +45,18 @@ class RepetitionOptions(Strict):
         default_factory=lambda: {2: 0.20, 3: 0.18, 4: 0.16},
         description="n -> max share of characters taken by the most frequent character n-gram. Source: Swallow / Gopher")
     max_dup_ngram_frac: dict[int, float] = Field(
-        default_factory=lambda: {5: 0.307, 6: 0.283, 7: 0.264, 8: 0.248, 9: 0.234, 10: 0.223},
-        description="n -> max share of characters inside character n-grams that occurred earlier. Source: FineWeb-2 "
-                    "jpn_Jpan (Gopher/Swallow's 0.15..0.10, meant for word n-grams, drop 57% of clean 3,000-character "
-                    "chunks of 罪と罰 on character n-grams; `benchmarks/filter.py --thresholds`, docs/filter.md)")
+        default_factory=lambda: {8: 0.248, 9: 0.234, 10: 0.223},
+        description="n -> max share of characters inside character n-grams that occurred earlier (in the same window). "
+                    "Source: FineWeb-2 jpn_Jpan's values for n = 8..10 (Gopher/Swallow's 0.15..0.10, meant for word "
+                    "n-grams, drop 57% of clean 3,000-character chunks of 罪と罰 on character n-grams). n = 5..7 "
+                    "(FineWeb-2: 0.307, 0.283, 0.264) are off: 5-7 characters are a topic word, not a repeated "
+                    "passage; a clean news article naming フリーWi-Fiプロテクション 23 times scores 0.356 at n = 5 "
+                    "and 0.223 at n = 8, pasted or templated spam 0.6-0.8 at every n (docs/filter.md)")
+    dup_ngram_window: int = Field(
+        5000, ge=100, description="duplicate n-grams are counted within windows of about this many characters (the "
+        "page split evenly), averaged by characters: on one document the share grows with its length (坊っちゃん: "
+        "0.124 over its first 3,000 characters, 0.377 over all 90,000), within windows it does not (0.124). Pages "
+        "under 1.5 windows are one window. Source: jacorpus, measured on Aozora (docs/filter.md)")
 
     @field_validator("max_top_ngram_frac", "max_dup_ngram_frac")
     @classmethod
@@ -62,7 +70,16 @@ class CharRatioOptions(Strict):
     """Length and script mix: is this Japanese prose at all?"""
 
     enabled: bool = True
-    min_letters: int | None = Field(400, description="non-whitespace characters. Source: Swallow (< 400 removed)")
+    max_decoding_damage_frac: float | None = Field(
+        0.005, description="U+FFFD, control characters (C0 but tab and line breaks, C1) and private-use characters / "
+        "letters: text decoded with the wrong charset or cut mid-character. Source: jacorpus (clean tuning text: 0)")
+    min_letters: int | None = Field(
+        200, description="non-whitespace characters. Source: Swallow drops < 400; lowered because complete short "
+        "articles (NHK News Web Easy: 369) are clean, with short pages judged by `min_short_page_prose_frac` instead")
+    short_page_letters: int = Field(400, ge=0, description="pages with fewer letters must pass `min_short_page_prose_frac`. Source: Swallow's 400")
+    min_short_page_prose_frac: float | None = Field(
+        0.8, description="on a short page, letters in sentences that end with 。！？ (or a closing bracket after one) / "
+        "letters in all sentences: a short article is complete sentences, a stub or menu is not. Source: jacorpus")
     min_hiragana_fraction: float | None = Field(0.2, description="hiragana / letters. Source: Swallow (< 0.2 removed)")
     max_katakana_fraction: float | None = Field(0.5, description="katakana (with ー and ・) / letters. Source: Swallow (> 0.5 removed)")
     min_japanese_fraction: float | None = Field(
@@ -78,7 +95,13 @@ class SentenceOptions(Strict):
     max_avg_sentence_length: float | None = Field(
         90, description="letters per sentence-ending mark (。！？). Source: Swallow (> 90 removed)")
     max_sentence_length: int | None = Field(
-        200, description="letters in the longest sentence (split at 。！？ and line breaks). Source: Swallow (>= 200 removed)")
+        None, description="letters in the longest sentence (split at 。！？ and line breaks); off: one long sentence drops "
+        "clean news and literature (27 of 484 clean 1,000-character chunks of 罪と罰). Source: Swallow (>= 200 removed)")
+    long_sentence_length: int = Field(200, ge=1, description="a sentence of at least this many characters is long. Source: Swallow (200)")
+    max_long_sentence_frac: float | None = Field(
+        0.2, description="share of sentences that are long: run-on text without punctuation is nearly all long "
+        "sentences, clean prose has few (罪と罰 in 1,000-character chunks: at most 0.083). Source: Swallow's 200-character "
+        "rule applied as a share per document, as the issue of clean pages dropped for one sentence asked")
     max_ellipsis_sentence_frac: float | None = Field(
         0.2, description="sentences ending in …, ..., ・・・ or 「続きを読む」. Source: Swallow (> 0.2 removed)")
 

@@ -3,7 +3,10 @@
 Boilerplate repeated down a page, the same sentence pasted ten times, and generated
 spam built from a few phrases all show up as text that repeats itself. Paragraph and
 sentence repeats are counted by number and by characters; n-gram repeats over
-characters (Japanese has no spaces), computed for all n at once in `char_ngrams`.
+characters (Japanese has no spaces), computed for all n at once in `char_ngrams`, and
+for duplicates within windows of a few thousand characters: a long clean novel repeats
+its names and phrases across chapters, which says nothing about spam, while a pasted
+block repeats within a window.
 """
 
 from __future__ import annotations
@@ -52,8 +55,9 @@ def top_ngram_fraction(a: TextAnalysis, n: int) -> float:
     return a.top_ngram_fraction(n)
 
 
-def dup_ngram_fraction(a: TextAnalysis, n: int) -> float:
-    return a.dup_ngram_fraction(n)
+def dup_ngram_fraction(a: TextAnalysis, n: int, window: int | None = None) -> float:
+    """Share of characters in n-grams seen earlier; with `window`, earlier in the same window."""
+    return a.dup_ngram_fraction(n) if window is None else a.windowed_dup_ngram_fraction(n, window)
 
 
 class RepetitionFilter(QualityRuleFilter):
@@ -75,5 +79,6 @@ class RepetitionFilter(QualityRuleFilter):
         for n, threshold in sorted(o.max_top_ngram_frac.items()):
             checks += limit(f"max_top_{n}gram_frac", f"top_{n}gram_frac", partial(top_ngram_fraction, n=n), threshold, "above")
         for n, threshold in sorted(o.max_dup_ngram_frac.items()):
-            checks += limit(f"max_dup_{n}gram_frac", f"dup_{n}gram_frac", partial(dup_ngram_fraction, n=n), threshold, "above")
+            checks += limit(f"max_dup_{n}gram_frac", f"dup_{n}gram_frac",
+                            partial(dup_ngram_fraction, n=n, window=o.dup_ngram_window), threshold, "above")
         return checks

@@ -2,14 +2,16 @@
 
 The average is letters per sentence-ending mark (。！？), as LLM-jp's re-implementation
 of Swallow counts it: a page of headlines or menu items without 。 gets one huge
-"sentence" and fails the maximum, a page of fragments fails the minimum. The longest
-sentence and the ellipsis share use sentences split at 。！？ *and* line breaks, since
-a line break ends a sentence in extracted web text.
+"sentence" and fails the maximum, a page of fragments fails the minimum. The share of
+long sentences (Swallow's 200 characters, counted per document rather than one sentence
+deciding) and the ellipsis share use sentences split at 。！？ *and* line breaks, since a
+line break ends a sentence in extracted web text.
 """
 
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from filters.quality.analysis import TextAnalysis
 from filters.quality.options import SentenceOptions
@@ -26,6 +28,14 @@ def avg_sentence_length(a: TextAnalysis) -> float:
 
 def max_sentence_length(a: TextAnalysis) -> float:
     return max(map(len, a.sentences), default=0)
+
+
+def long_sentence_fraction(a: TextAnalysis, length: int) -> float:
+    """Share of sentences of at least `length` characters (a share, not one sentence: a single
+    long sentence is ordinary in news and literature; run-on text is mostly long ones)."""
+    if not a.sentences:
+        return 0.0
+    return sum(map(length.__le__, map(len, a.sentences))) / len(a.sentences)
 
 
 # last characters that can end a match of the two patterns above: most sentences end in 。
@@ -56,6 +66,8 @@ class SentenceFilter(QualityRuleFilter):
             *limit("max_ellipsis_sentence_frac", "ellipsis_sentence_frac", ellipsis_sentence_fraction,
                    o.max_ellipsis_sentence_frac, "above"),
             *limit("max_sentence_length", "max_sentence_length", max_sentence_length, o.max_sentence_length, "at_least"),
+            *limit("max_long_sentence_frac", "long_sentence_frac", partial(long_sentence_fraction, length=o.long_sentence_length),
+                   o.max_long_sentence_frac, "above"),
             *limit("min_avg_sentence_length", "avg_sentence_length", avg_sentence_length, o.min_avg_sentence_length, "below"),
             *limit("max_avg_sentence_length", "avg_sentence_length", avg_sentence_length, o.max_avg_sentence_length, "above"),
         ]
