@@ -1,12 +1,15 @@
-"""Wikitext to the plain text a reader of the article sees: prose and section headings.
+"""Wikitext to the plain text a reader of the article sees: prose, headings, lists, tables.
 
 Parsing is mwparserfromhell's (a maintained parser with a C tokenizer); this module only
-decides what each parsed node shows. Dropped: templates other than the inline ones in
+decides what each parsed node shows. Dropped: templates other than those rendered by
 `filters.wiki.templates`, references, categories, files and galleries, interlanguage
-links, HTML comments, behaviour switches, tables (unless `tables="text"`), and by default
-the appendix sections (notes, sources, see also, external links). Kept: the visible text
-of links, `<nowiki>` as literal text, `<math>` as its TeX source (configurable), furigana
-as 漢字（かな）, list items as lines.
+links, HTML comments, behaviour switches, ASCII-art blocks (`filters.wiki.preformatted`),
+and by default the appendix sections (notes, sources, see also, external links). Kept:
+the visible text of links, `<nowiki>` as literal text, `<math>` as its TeX source
+(configurable), furigana as 漢字（かな）, list items as lines (option `lists`), tables as
+one line per row (option `tables`; by default in list articles only). A value the page
+cannot give offline takes its clause or sentence with it (`filters.wiki.holes`), and so
+does a pointer to a category page.
 
 mwparserfromhell's own `Wikicode.strip_code()` is the baseline in
 benchmarks/ingest_wiki.py: it keeps template-free text but also the content of tables,
@@ -18,10 +21,15 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
-from filters.wiki.templates import Furigana, is_magic, normalize_name, render_template
+from filters.wiki.cleanup import clean, scrub_unparsed
+from filters.wiki.holes import HOLE, NAV, repair, strip_marks
+from filters.wiki.preformatted import drop_art
+from filters.wiki.template_values import country, magic_variable, parser_function
+from filters.wiki.templates import ITEM, NAMED_KEYS, Furigana, normalize_name, render_template
 
 # jawiki's standard appendix headings (Wikipedia:スタイルマニュアル (節構成)): lists of notes,
 # sources and links rather than prose
@@ -46,27 +54,36 @@ DROPPED_TAGS = frozenset({
 FORMULA_TAGS = frozenset({"math", "chem", "ce"})
 BLOCK_TAGS = frozenset({"p", "div", "blockquote", "poem", "center", "pre", "syntaxhighlight", "source", "li"})
 
-_MAGIC_WORDS = re.compile(r"__[A-Z]+__")
-_QUOTE_MARKS = re.compile(r"'{2,}")
-# brackets emptied by a dropped template; ASCII "()" only where it cannot be a call like f()
-_EMPTY_PARENS = re.compile(r"（[\s、，,;；:：/・]*）|(?<![\w)\]])\([\s、，,;；:：/・]*\)")
-_PAREN_LEAD = re.compile(r"([（(])\s*[、，,;；]+\s*")
-_PAREN_TRAIL = re.compile(r"\s*[、，,;；]+\s*([）)])")
-_SPACES = re.compile(r"[ \t]+")
-_DEBRIS_LINE = re.compile(r"^[\s|!*#:;・、，,]*$")
 # characters of <nowiki> text that clean() would take for markup, swapped for private-use
 # code points while cleaning
 _SHIELD = str.maketrans({"{": "\ue000", "}": "\ue001", "'": "\ue002", "_": "\ue003", "|": "\ue004"})
 _UNSHIELD = {ord(v): chr(k) for k, v in _SHIELD.items()}
+# list articles, whose tables are the article (国の一覧, 内閣総理大臣の一覧, List of ...)
+LIST_ARTICLE = re.compile(r"一覧|^lists? of ", re.IGNORECASE)
+# parser functions whose arguments are read (the others' are not rendered: #tag:ref holds a footnote)
+_READS_PARAMS = frozenset({"#if", "#ifeq"})
+# value kinds counted as `values_rendered`
+VALUE_FUNCTIONS = frozenset({"formatnum", "#expr"})
+VALUE_TEMPLATES = frozenset({"生年月日と年齢", "没年齢", "死亡年月日と没年齢", "coord", "ウィキ座標度分秒",
+                             "ウィキ座標2段度分秒", "convert", "isbn", "isbn2", "isbnt"})
+
+_HOLES = re.compile(f"{HOLE}+")
+
+Tables = Literal["drop", "text", "list_articles"]
+Lists = Literal["text", "drop"]
 
 
 @dataclass(kw_only=True, slots=True)
 class WikitextOptions:
     """How wikitext becomes plain text; saved with the stage options in report.json."""
 
-    tables: Literal["drop", "text"] = "drop"
-    """`text` writes each table row as one line of cells joined by ` | `; infoboxes and navboxes
-    are templates and go either way."""
+    tables: Tables = "list_articles"
+    """`text` writes each table row as one line of cells joined by ` | `; `list_articles` does so
+    in articles whose title says they are lists (一覧, "List of"), where the table is the
+    article, and drops tables elsewhere (climate and election tables read as number runs);
+    `drop` drops them all. Infoboxes and navboxes are templates and go either way."""
+    lists: Lists = "text"
+    """`text` keeps list items (`*`, `#`, {{ul}}, {{Plainlist}}...) as lines; `drop` removes them."""
     math: Literal["keep", "drop"] = "keep"
     """`keep` writes `<math>` as its TeX source: formulas are part of the sentence."""
     furigana: Furigana = "paren"
@@ -75,11 +92,21 @@ class WikitextOptions:
     """Sections removed whole, headings included (compared after stripping)."""
     headings: bool = True
     """Keep section headings as lines of their own."""
+    art_min_drawing: float = 0.25
+    """A preformatted block (lines starting with a space, or <pre>) whose non-space characters
+    are at least this share drawing characters, and whose lines align columns, is ASCII art
+    and dropped; 1.0 keeps every block. Source: the slice's preformatted blocks, read by
+    hand: the two syntax trees of 文脈自由文法 are 0.54 (aligned 0.8); every other block with
+    aligned columns is under 0.07 (station lists of 台東区), see docs/ingest_wiki.md."""
     _drop: frozenset = field(default=frozenset(), repr=False)
 
     def __post_init__(self) -> None:
-        if self.tables not in ("drop", "text"):
-            raise ValueError(f"tables must be 'drop' or 'text', not {self.tables!r}")
+        if self.tables not in ("drop", "text", "list_articles"):
+            raise ValueError(f"tables must be 'drop', 'text' or 'list_articles', not {self.tables!r}")
+        if self.lists not in ("text", "drop"):
+            raise ValueError(f"lists must be 'text' or 'drop', not {self.lists!r}")
+        if not 0.0 <= self.art_min_drawing <= 1.0:
+            raise ValueError(f"art_min_drawing must be in [0, 1], not {self.art_min_drawing!r}")
         if self.math not in ("keep", "drop"):
             raise ValueError(f"math must be 'keep' or 'drop', not {self.math!r}")
         if self.furigana not in ("paren", "base"):
@@ -87,22 +114,39 @@ class WikitextOptions:
         self._drop = frozenset(s.strip().lower() for s in self.drop_sections)
 
 
-def wikitext_to_text(wikitext: str, title: str = "", options: WikitextOptions | None = None) -> str:
+def wikitext_to_text(wikitext: str, title: str = "", options: WikitextOptions | None = None,
+                     date: str | None = None) -> str:
     """The article's plain text: paragraphs separated by blank lines, headings on their own line."""
+    return render_article(wikitext, title, options, date)[0]
+
+
+def render_article(wikitext: str, title: str = "", options: WikitextOptions | None = None,
+                   date: str | None = None) -> tuple[str, Counter]:
+    """The article's plain text and what rendering did to it: `values_rendered`, `values_unknown`,
+    `brackets_dropped`, `clauses_dropped`, `sentences_dropped`, `navigation_dropped`,
+    `tables_kept`, `tables_dropped`, `table_rows_kept`, `table_rows_dropped`, `list_items_kept`,
+    `list_items_dropped`, `art_blocks_dropped`. `date` is the revision timestamp, which
+    {{CURRENTYEAR}} and friends showed when the revision was saved."""
     import mwparserfromhell
 
-    return _Renderer(options or WikitextOptions(), title).article(mwparserfromhell.parse(wikitext))
+    renderer = _Renderer(options or WikitextOptions(), title, date)
+    text = renderer.article(mwparserfromhell.parse(wikitext))
+    return text, renderer.counts
 
 
 class _Renderer:
     """One article's rendering: node type -> visible text."""
 
-    def __init__(self, options: WikitextOptions, title: str):
+    def __init__(self, options: WikitextOptions, title: str, date: str | None = None):
         from mwparserfromhell import nodes
 
         self.o = options
         self.title = title
+        self.date = date
         self.nodes = nodes
+        self.counts: Counter = Counter()
+        self.tables_as_text = options.tables == "text" or (
+            options.tables == "list_articles" and bool(LIST_ARTICLE.search(title)))
 
     # sections --------------------------------------------------------------
     def article(self, code) -> str:
@@ -110,7 +154,7 @@ class _Renderer:
         skip_level = 0
         for node in code.nodes:
             if isinstance(node, self.nodes.Heading):
-                heading = clean(self.render(node.title)).strip()
+                heading = clean(self.finish(self.render(node.title))).strip()
                 if skip_level and node.level > skip_level:
                     continue
                 skip_level = node.level if heading.lower() in self.o._drop else 0
@@ -119,7 +163,7 @@ class _Renderer:
                 continue
             if not skip_level:
                 sections[-1][2].append(self.one(node))
-        bodies = [clean("".join(pieces)) for _, _, pieces in sections]
+        bodies = [clean(self.finish("".join(pieces))) for _, _, pieces in sections]
         keep = _sections_with_text(sections, bodies)
         out = []
         for (heading, _, _), body, kept in zip(sections, bodies, keep):
@@ -129,7 +173,35 @@ class _Renderer:
                 out.append(heading)
             if body:
                 out.append(body)
-        return "\n\n".join(out).translate(_UNSHIELD)
+        return strip_marks("\n\n".join(out)).replace(ITEM, "").translate(_UNSHIELD)
+
+    def finish(self, text: str) -> str:
+        """Rendered wikitext -> text: art blocks out, holes repaired, list items kept or dropped."""
+        text = drop_art(text, self.o.art_min_drawing, self.counts)
+        text = self.repair(scrub_unparsed(text, hole=HOLE) if "{{" in text else text)
+        if ITEM in text:
+            text = self.list_lines(text)
+        return text
+
+    def repair(self, text: str) -> str:
+        if HOLE in text:
+            self.counts["values_unknown"] += len(_HOLES.findall(text))
+        return repair(text, self.counts)
+
+    def list_lines(self, text: str) -> str:
+        lines = []
+        for line in text.split("\n"):
+            body = line.lstrip(" " + ITEM)
+            if len(body) == len(line) or ITEM not in line[: len(line) - len(body)]:
+                lines.append(line.replace(ITEM, ""))
+                continue
+            has_text = bool(body.strip(" :;、"))
+            if self.o.lists == "drop":
+                self.counts["list_items_dropped"] += has_text
+            else:
+                self.counts["list_items_kept"] += has_text
+                lines.append(body.replace(ITEM, ""))
+        return "\n".join(lines)
 
     # nodes -----------------------------------------------------------------
     def render(self, code) -> str:
@@ -164,6 +236,10 @@ class _Renderer:
         leading_colon = target.startswith(":")
         prefix, sep, _ = target.lstrip(":").partition(":")
         prefix_key = prefix.strip().lower()
+        if sep and leading_colon and prefix_key in CATEGORY_PREFIXES:
+            # [[:Category:X]]を参照 points at navigation: marked so the pointer sentence can go
+            shown = self.render(node.text).strip() if node.text is not None else ""
+            return f"{NAV}{shown or target.partition(':')[2].partition(':')[2].strip()}{NAV}"
         if sep and not leading_colon:
             if prefix_key in FILE_PREFIXES or prefix_key in CATEGORY_PREFIXES:
                 return ""
@@ -181,9 +257,15 @@ class _Renderer:
         return shown.split("#")[0] or shown.lstrip("#")
 
     def template(self, node) -> str:
-        name = normalize_name(str(node.name))
-        if is_magic(name):
-            return ""
+        raw_name = str(node.name).strip()
+        name = normalize_name(raw_name)
+        if ":" in name or name.startswith("#"):
+            return self.parser_function(node)
+        value = magic_variable(name, self.date) if not node.params else None
+        if value is None and raw_name.isupper() and not node.params:
+            value = country(raw_name, [])
+        if value is not None:
+            return self._counted(value)
         positional: list[str] = []
         named: dict[str, str] = {}
         for param in node.params:
@@ -193,9 +275,23 @@ class _Renderer:
                 while len(positional) < index:
                     positional.append("")
                 positional[index - 1] = self.render(param.value).strip()
-            elif key in ("text", "quote"):
+            elif key in NAMED_KEYS:
                 named[key] = self.render(param.value).strip()
-        return render_template(name, positional, named, self.title, self.o.furigana)
+        shown = render_template(name, positional, named, self.title, self.o.furigana)
+        return self._counted(shown) if name in VALUE_TEMPLATES else shown
+
+    def parser_function(self, node) -> str:
+        """{{formatnum:...}}, {{#expr:...}}, {{#if:...}}: the name holds the first argument."""
+        function, _, arg = self.render(node.name).partition(":")
+        function = function.strip().lower()
+        params = [self.render(p.value).strip() for p in node.params] if function in _READS_PARAMS else []
+        shown = parser_function(function, arg.strip(), params)
+        return self._counted(shown) if function in VALUE_FUNCTIONS else shown
+
+    def _counted(self, value: str) -> str:
+        if value and HOLE not in value:
+            self.counts["values_rendered"] += 1
+        return value
 
     def tag(self, node) -> str:
         tag = str(node.tag).strip().lower()
@@ -204,21 +300,31 @@ class _Renderer:
         if tag in ("br", "hr"):
             return "\n"
         if tag == "table":
-            return "\n" + self.table(node) + "\n" if self.o.tables == "text" else "\n"
+            return "\n" + self.table(node) + "\n"
         if tag in FORMULA_TAGS:
             return "" if self.o.math == "drop" else str(node.contents).strip()
         if tag == "nowiki":  # literal: shielded from the residue clean-up until the end
             return "" if node.contents is None else html.unescape(str(node.contents)).translate(_SHIELD)
         if tag == "rt":
             return f"（{self.render(node.contents).strip()}）" if self.o.furigana == "paren" else ""
-        if node.wiki_markup and tag in ("li", "dt", "dd"):
-            return " " if tag == "dd" else ""  # the item's text follows as ordinary nodes
+        if node.wiki_markup and tag in ("li", "dt", "dd"):  # the item's text follows as ordinary nodes
+            return ITEM if tag == "li" else " " if tag == "dd" else ""
         if node.self_closing or node.contents is None:
             return ""
         inner = self.render(node.contents)
+        if tag == "pre":  # preformatted like a space-indented block, so art is found the same way
+            inner = "\n".join(" " + line for line in inner.split("\n"))
         return f"\n{inner}\n" if tag in BLOCK_TAGS else inner
 
     def table(self, node) -> str:
+        """One line per row, cells joined by ` | `; or nothing, counting what was dropped."""
+        if node.contents is None:
+            return ""
+        if not self.tables_as_text:
+            rows = sum(1 for c in node.contents.nodes if isinstance(c, self.nodes.Tag) and str(c.tag).lower() == "tr")
+            self.counts["tables_dropped"] += 1
+            self.counts["table_rows_dropped"] += max(rows, 1)
+            return ""
         rows: list[list[str]] = [[]]
         for child in node.contents.nodes:
             if not isinstance(child, self.nodes.Tag):
@@ -231,11 +337,17 @@ class _Renderer:
             elif tag in ("td", "th", "caption"):
                 rows[-1].append(self.cell(child))
         lines = [" | ".join(c for c in row if c) for row in rows]
-        return "\n".join(line for line in lines if line.strip())
+        lines = [line for line in lines if line.strip()]
+        self.counts["tables_kept"] += 1
+        self.counts["table_rows_kept"] += len(lines)
+        return "\n".join(lines)
 
     def cell(self, node) -> str:
-        text = self.render(node.contents).strip()
-        return " ".join(text.lstrip("+").split())
+        """A cell on one line: its list items and lines joined by spaces, a lost value repaired
+        within the cell (the cell is the sentence)."""
+        text = self.render(node.contents).replace(ITEM, " ")
+        text = self.repair(" ".join(text.strip().lstrip("+").split()))
+        return clean(text).replace("\n", " ")
 
 
 def _sections_with_text(sections: list[list], bodies: list[str]) -> list[bool]:
@@ -250,59 +362,3 @@ def _sections_with_text(sections: list[list], bodies: list[str]) -> list[bool]:
         keep[i] = bool(bodies[i]) or has_sub
         below.append((level, keep[i]))
     return keep
-
-
-def scrub_unparsed(text: str) -> str:
-    """Remove markup that mwparserfromhell left as text because it could not parse it: table
-    blocks `{| ... |}` (a malformed table), orphan table rows `|-`, `|cell` (a table whose
-    `{|` sits inside a dropped template), and balanced `{{ ... }}` spans (a template with a
-    broken name). Prose never starts a line with `|`. Rare: 4 of the 198 articles of the
-    real slice need it."""
-    if "{|" in text or "\n|" in text or text.startswith("|"):
-        lines, depth = [], 0
-        for line in text.split("\n"):
-            stripped = line.lstrip()
-            if stripped.startswith("{|"):
-                depth += 1
-            elif depth and stripped.startswith("|}"):
-                depth -= 1
-            elif not depth and not stripped.startswith("|"):
-                lines.append(line)
-        text = "\n".join(lines)
-    while "{{" in text:
-        start = text.find("{{")
-        depth, i = 0, start
-        while i < len(text) - 1:
-            pair = text[i:i + 2]
-            if pair == "{{":
-                depth, i = depth + 1, i + 2
-            elif pair == "}}":
-                depth, i = depth - 1, i + 2
-                if depth == 0:
-                    break
-            else:
-                i += 1
-        text = text[:start] + (text[i:] if depth == 0 else text[start + 2:])
-    return text
-
-
-def clean(text: str) -> str:
-    """Tidy what the removed markup leaves behind: empty brackets, bold marks, blank runs."""
-    text = scrub_unparsed(_MAGIC_WORDS.sub("", text))
-    text = _QUOTE_MARKS.sub("", text)
-    for _ in range(2):  # （、英: x） -> （英: x）; nested empties need a second pass
-        text = _EMPTY_PARENS.sub("", text)
-        text = _PAREN_LEAD.sub(r"\1", text)
-        text = _PAREN_TRAIL.sub(r"\1", text)
-    lines = []
-    blank = False
-    for raw in text.split("\n"):
-        line = _SPACES.sub(" ", raw).strip()
-        if _DEBRIS_LINE.match(line):
-            blank = bool(lines)
-            continue
-        if blank:
-            lines.append("")
-            blank = False
-        lines.append(line)
-    return "\n".join(lines)
