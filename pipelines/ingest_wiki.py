@@ -11,6 +11,7 @@ Every page is accounted for: kept as an article, or excluded under `namespace:<n
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import Literal
 
@@ -22,8 +23,13 @@ from corpus.stage import DatatroveStage, Pass, StageContext
 from filters.wiki.attribution import DEFAULT_LICENCE
 from filters.wiki.dump_reader import WikiDumpReader
 from filters.wiki.page_filters import DisambiguationFilter, MinLengthFilter, NamespaceFilter, RedirectFilter
-from filters.wiki.plain_text import WikitextToPlainText
+from filters.wiki.plain_text import TEXT_FIGURES, WikitextToPlainText
 from filters.wiki.wikitext import APPENDIX_SECTIONS, WikitextOptions
+
+
+class SourceText(Strict):
+    tables: Literal["drop", "text", "list_articles"] | None = Field(None, description="overrides `tables`")
+    lists: Literal["text", "drop"] | None = Field(None, description="overrides `lists`")
 
 
 class Options(Strict):
@@ -34,7 +40,12 @@ class Options(Strict):
         description="exclude articles with fewer plain-text characters (too_short); Dolma drops Wikipedia pages "
                     "under 25 words (Soldaini et al. 2024), about 50 Japanese characters",
     )
-    tables: Literal["drop", "text"] = Field("drop", description="wiki tables: drop, or one line per row (text)")
+    tables: Literal["drop", "text", "list_articles"] = Field(
+        "list_articles",
+        description="wiki tables: one line per row, cells joined by ' | ' (text), dropped (drop), or as text only in "
+                    "list articles (title with 一覧 / 'List of'), where the table is the article (list_articles)")
+    lists: Literal["text", "drop"] = Field(
+        "text", description="list items (*, #, {{ul}}, {{Plainlist}}...): one line each (text), or dropped (drop)")
     math: Literal["keep", "drop"] = Field("keep", description="<math>: keep the TeX source, or drop")
     furigana: Literal["paren", "base"] = Field(
         "paren", description="{{読み仮名|漢字|かんじ}} -> 漢字（かんじ） as jawiki renders it (paren), or 漢字 (base)")
@@ -43,6 +54,13 @@ class Options(Strict):
         description="sections removed whole: jawiki's appendix headings (Wikipedia:スタイルマニュアル (節構成))",
     )
     headings: bool = Field(True, description="keep section headings as lines of their own")
+    art_min_drawing: float = Field(
+        0.25, ge=0.0, le=1.0,
+        description="drop preformatted blocks with at least this share of drawing characters and aligned columns "
+                    "(ASCII art); 1.0 keeps all. Source: the jawiki slice, art 0.54, other aligned blocks < 0.07")
+    per_source: dict[str, SourceText] = Field(
+        {}, description="tables/lists per source: {source name (the manifest's, i.e. the document's dataset): "
+                        "{tables: text, lists: drop}}; other sources use the options above")
     licence: str = Field(DEFAULT_LICENCE, description="licence id of the text when the source manifest gives none")
     licence_by_revision_date: bool = Field(
         False, description="tag revisions saved before 2023-06-29 as CC-BY-SA-3.0 (Wikimedia Terms of Use update)")
@@ -77,10 +95,13 @@ def build(ctx: StageContext) -> list:
     ]
     if o.drop_disambiguation:
         steps.append(DisambiguationFilter(exclusion_writer=ctx.exclusion_writer("disambiguation")))
-    text_options = WikitextOptions(tables=o.tables, math=o.math, furigana=o.furigana,
-                                   drop_sections=tuple(o.drop_sections), headings=o.headings)
+    text_options = WikitextOptions(tables=o.tables, lists=o.lists, math=o.math, furigana=o.furigana,
+                                   drop_sections=tuple(o.drop_sections), headings=o.headings,
+                                   art_min_drawing=o.art_min_drawing)
+    per_source = {name: dataclasses.replace(text_options, **{k: v for k, v in over.model_dump().items() if v})
+                  for name, over in o.per_source.items()}
     steps += [
-        WikitextToPlainText(text_options, exclusion_writer=ctx.exclusion_writer("wikitext")),
+        WikitextToPlainText(text_options, exclusion_writer=ctx.exclusion_writer("wikitext"), per_source=per_source),
         MinLengthFilter(o.min_chars, exclusion_writer=ctx.exclusion_writer("min_length")),
         ctx.shard_writer(),
     ]
@@ -91,14 +112,19 @@ def build(ctx: StageContext) -> list:
 
 
 def figures(ctx: StageContext, report: dict) -> dict:
-    """Dump bytes read and the article yield, next to the runner's document counts."""
+    """Dump bytes read and the article yield, next to the runner's document counts; and what
+    wikitext-to-text did: values rendered or lost (with the brackets, clauses and sentences
+    dropped around them), table rows and list items kept or dropped, art blocks dropped."""
     dump_bytes = sum(os.path.getsize(p) for p in ctx.inputs if os.path.isfile(p))
-    reader = next((v for k, v in report.get("steps", {}).items() if k.endswith(WikiDumpReader.name)), {})
+    steps = report.get("steps", {})
+    reader = next((v for k, v in steps.items() if k.endswith(WikiDumpReader.name)), {})
+    text = next((v for k, v in steps.items() if k.endswith(WikitextToPlainText.name)), {})
     return {
         "dump_bytes": dump_bytes,
         "pages": int(reader.get("pages", 0)),
         "articles": report["documents"]["kept"],
         "article_characters": report.get("kept", {}).get("characters", 0),
+        "text": {key: int(text.get(key, 0)) for key in TEXT_FIGURES},
     }
 
 
