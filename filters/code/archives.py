@@ -23,6 +23,8 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from corpus.file_names import display_name
+from filters.code.file_names import zip_member_name
 from filters.code.licence_detection import MAX_EVIDENCE_BYTES as MAX_EVIDENCE_READ
 
 TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar")
@@ -74,6 +76,7 @@ class Entry:
     data: bytes | None = None
     reason: str | None = None
     size: int = 0
+    name_encoding: str = "utf-8"  # how a non-UTF-8 name was read (file_names.py)
 
 
 @dataclass
@@ -115,6 +118,12 @@ def _check_totals(members: int, total: int, archive_bytes: int, limits: ArchiveL
         raise ArchiveRefused("archive_too_large", f"declares more than {limits.max_total_bytes} bytes")
     if total > limits.ratio_floor_bytes and total > limits.max_ratio * max(archive_bytes, 1):
         raise ArchiveRefused("archive_bomb", f"compression ratio above {limits.max_ratio:g}")
+
+
+def _open_tar(path: str) -> tarfile.TarFile:
+    """Names of non-PAX members are bytes: read as UTF-8 with surrogate escapes whatever the
+    locale, so `display_name` can recover the bytes and decode them (cp932, escaped)."""
+    return tarfile.open(path, mode="r:*", encoding="utf-8", errors="surrogateescape")
 
 
 def _tar_kind(member: tarfile.TarInfo) -> str | None:
@@ -163,17 +172,17 @@ class ArchiveReader:
     def _scan_tar(self) -> Listing:
         archive_bytes = os.path.getsize(self.path)
         names, total, wanted = [], 0, []
-        with tarfile.open(self.path, mode="r:*") as tf:
+        with _open_tar(self.path) as tf:
             for member in tf:
                 total += max(member.size, 0)
-                names.append(member.name)
+                names.append(display_name(member.name)[0])
                 _check_totals(len(names), total, archive_bytes, self.limits)
                 if member.isreg() and member.size <= MAX_EVIDENCE_READ:
                     wanted.append(member)
             prefix = _common_prefix([c for c in map(safe_member_name, names) if c])
             evidence = {}
             for member in wanted:
-                rel = self._relative(member.name, prefix)
+                rel = self._relative(display_name(member.name)[0], prefix)
                 if rel and self.wanted_evidence(rel):
                     handle = tf.extractfile(member)
                     if handle is not None:
@@ -185,10 +194,10 @@ class ArchiveReader:
         with zipfile.ZipFile(self.path) as zf:
             infos = zf.infolist()
             _check_totals(len(infos), sum(i.file_size for i in infos), archive_bytes, self.limits)
-            prefix = _common_prefix([c for c in (safe_member_name(i.filename) for i in infos) if c])
+            prefix = _common_prefix([c for c in (safe_member_name(zip_member_name(i)[0]) for i in infos) if c])
             evidence = {}
             for info in infos:
-                rel = self._relative(info.filename, prefix)
+                rel = self._relative(zip_member_name(info)[0], prefix)
                 small = info.file_size <= MAX_EVIDENCE_READ
                 if rel and small and _zip_kind(info) is None and self.wanted_evidence(rel):
                     evidence[rel] = zf.read(info)
@@ -210,32 +219,36 @@ class ArchiveReader:
         else:
             yield from self._tar_entries(listing)
 
-    def _entry(self, raw_name: str, kind: str | None, size: int, listing: Listing, seen: set, read) -> Entry | None:
+    def _entry(self, named: tuple[str, str], kind: str | None, size: int, listing: Listing, seen: set,
+               read) -> Entry | None:
+        """One member; `named` is its decoded (name, encoding)."""
+        raw_name, encoding = named
         rel = self._relative(raw_name, listing.prefix)
         if kind == "dir":
             return None
         if rel is None:
-            return Entry(raw_name.replace("\\", "/").lstrip("/") or "(empty name)", reason="unsafe_path", size=size)
+            rel = raw_name.replace("\\", "/").lstrip("/") or "(empty name)"
+            return Entry(rel, reason="unsafe_path", size=size, name_encoding=encoding)
         if rel in seen:
-            return Entry(rel, reason="duplicate_path", size=size)
+            return Entry(rel, reason="duplicate_path", size=size, name_encoding=encoding)
         seen.add(rel)
         if kind:
-            return Entry(rel, reason=kind, size=size)
+            return Entry(rel, reason=kind, size=size, name_encoding=encoding)
         if size > self.limits.max_member_bytes:
-            return Entry(rel, reason="file_too_large", size=size)
+            return Entry(rel, reason="file_too_large", size=size, name_encoding=encoding)
         try:
-            return Entry(rel, data=read(), size=size)
+            return Entry(rel, data=read(), size=size, name_encoding=encoding)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, tarfile.TarError, RuntimeError, ValueError):
-            return Entry(rel, reason="corrupt_member", size=size)
+            return Entry(rel, reason="corrupt_member", size=size, name_encoding=encoding)
 
     def _tar_entries(self, listing: Listing) -> Iterator[Entry]:
         seen: set = set()
-        with tarfile.open(self.path, mode="r:*") as tf:
+        with _open_tar(self.path) as tf:
             for member in tf:
                 def read(m=member):
                     handle = tf.extractfile(m)
                     return handle.read(self.limits.max_member_bytes + 1) if handle else b""
-                entry = self._entry(member.name, _tar_kind(member), member.size, listing, seen, read)
+                entry = self._entry(display_name(member.name), _tar_kind(member), member.size, listing, seen, read)
                 if entry is not None:
                     yield entry
 
@@ -246,7 +259,7 @@ class ArchiveReader:
                 def read(i=info):
                     with zf.open(i) as handle:
                         return handle.read(self.limits.max_member_bytes + 1)
-                entry = self._entry(info.filename, _zip_kind(info), info.file_size, listing, seen, read)
+                entry = self._entry(zip_member_name(info), _zip_kind(info), info.file_size, listing, seen, read)
                 if entry is not None:
                     yield entry
 

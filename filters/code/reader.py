@@ -20,6 +20,7 @@ from typing import Iterator
 
 from datatrove.data import Document
 
+from corpus.file_names import display_name
 from corpus.readers import PathListReader
 from filters.code.archives import ArchiveLimits, ArchiveReader, ArchiveRefused, Entry, is_archive
 from filters.code.languages import language_of
@@ -101,6 +102,10 @@ class CodeReader(PathListReader):
         else:
             yield from self._read_parquet(path, self._datasets.get(path, "code"))
 
+    def excluded(self, doc_id: str, reason: str, path: str, text: str = "", **metadata) -> Document:
+        """As PathListReader's, with names that are not UTF-8 made writable (file_names.py)."""
+        return super().excluded(display_name(doc_id)[0], reason, display_name(path)[0], text, **metadata)
+
     def _licence(self, evidence: dict[str, bytes], dataset: str) -> LicenceResult:
         texts = {name: _as_text(data) for name, data in evidence.items()}
         return detect_licence(texts, self.fallback_licences.get(dataset), self.coverage_threshold)
@@ -124,6 +129,7 @@ class CodeReader(PathListReader):
         for path in sorted(repo.files):
             rel = os.path.relpath(path, repo.root).replace(os.sep, "/")
             entry = tree_entry(path, rel, repo.root, real_root, self.limits.max_member_bytes, hardlinks)
+            entry.path, entry.name_encoding = display_name(rel)
             yield self._document(repo.name, entry, repo.dataset, licence, commit=commit)
 
     def _read_archive(self, path: str, dataset: str) -> Iterator[Document]:
@@ -183,11 +189,14 @@ class CodeReader(PathListReader):
     # -- one file ----------------------------------------------------------------------
 
     def _document(self, repo: str, entry: Entry, dataset: str, licence: LicenceResult, **extra) -> Document:
+        repo = display_name(repo)[0]
         doc_id = f"code/{repo}/{entry.path}"
         language, _ = language_of(entry.path)
         meta = {"source": "code", "dataset": dataset, "repo": repo, "language": language or "unknown",
                 **licence.metadata(), "bytes": entry.size,
-                **{k: v for k, v in extra.items() if v is not None}}
+                **{k: display_name(v)[0] if isinstance(v, str) else v for k, v in extra.items() if v is not None}}
+        if entry.name_encoding != "utf-8":
+            meta["path_encoding"] = entry.name_encoding
         if entry.reason:
             return self.excluded(doc_id, entry.reason, entry.path, text="", **meta)
         text, charset = decode_source(entry.data or b"")

@@ -29,6 +29,7 @@ from datetime import timezone
 
 from datatrove.data import Document
 
+from corpus.file_names import writable
 from corpus.readers import PathListReader
 from filters.web import charset as charset_mod
 from filters.web.http_payload import (
@@ -141,7 +142,8 @@ class WarcReader(PathListReader):
 
     def excluded(self, doc_id: str, reason: str, path: str, text: str = "", **metadata) -> Document:
         """A record this reader passes over; `excluded_by` names the step as the filters do."""
-        return super().excluded(doc_id, reason, path, text, **{"excluded_by": "warc_reader", **metadata})
+        return super().excluded(writable(doc_id), reason, writable(path), text,
+                                **{"excluded_by": "warc_reader", **metadata})
 
     # -- files -----------------------------------------------------------------------------
 
@@ -196,7 +198,7 @@ class WarcReader(PathListReader):
         from fastwarc.warc import ArchiveIterator, WarcRecordType
 
         options = {"record_types": WarcRecordType.any_type, "parse_http": True, "auto_decode": "transfer", "quirks_mode": True}
-        if offset == 0 and not is_url(path):
+        if offset == 0 and not is_url(path) and writable(path) == path:  # fastwarc opens UTF-8 names only
             yield from ArchiveIterator(path.removeprefix("file://"), **options)  # fastwarc's own buffered file reading
             return
         stream.seek(offset)
@@ -292,5 +294,5 @@ class WarcReader(PathListReader):
             meta["charset_declared"] = decoded.declared
         if decoded.replaced:
             self.stat_update("charset_replacement_chars")
-        return Document(text=decoded.text, id=doc_id(raw), metadata={**meta, "path": path})
+        return Document(text=decoded.text, id=doc_id(raw), metadata={**meta, "path": writable(path)})
 

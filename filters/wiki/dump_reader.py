@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from datatrove.data import Document, DocumentsPipeline
 
+from corpus.file_names import writable
 from corpus.readers import PathListReader, input_problem
 from filters.wiki.attribution import (
     ALSO_LICENSED,
@@ -81,6 +82,10 @@ class WikiDumpReader(PathListReader):
         self.licence_by_revision_date = licence_by_revision_date
         self.use_index = use_index
         self.max_page_bytes = max_page_bytes
+
+    def excluded(self, doc_id: str, reason: str, path: str, text: str = "", **metadata) -> Document:
+        """As PathListReader's, with a dump file name that is not UTF-8 made storable."""
+        return super().excluded(writable(doc_id), reason, writable(path), text, **metadata)
 
     # planning --------------------------------------------------------------
     def index_for(self, path: str) -> str | None:
@@ -171,7 +176,7 @@ class WikiDumpReader(PathListReader):
             "dataset": self.datasets.get(unit.path) or siteinfo.dbname or "wiki",
             "title": page.title,
             "url": url,
-            "path": unit.path,
+            "path": writable(unit.path),
             "date": page.timestamp,
             "lang": siteinfo.lang or None,
             "licence": self.licences.get(unit.path)
