@@ -16,17 +16,34 @@ from pathlib import Path
 
 _TAG = re.compile(r"<[^>]+>")
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
-_ITEM_PART = re.compile(r"<(title|description|summary|content(?::encoded)?)[^>]*>(.*?)</\1>", re.S | re.I)
+_ITEM = re.compile(r"<(item|entry)\b[^>]*>(.*?)</\1>", re.S | re.I)
+
+
+def _field(block: str, *names: str) -> str:
+    for name in names:
+        found = re.search(rf"<{name}\b[^>]*>(.*?)</{name}>", block, re.S | re.I)
+        if found and found.group(1).strip():
+            return found.group(1)
+    return ""
+
+
+def _plain(fragment: str) -> list[str]:
+    fragment = _CDATA.sub(lambda m: m.group(1), fragment)
+    fragment = html.unescape(_TAG.sub("\n", html.unescape(fragment)))  # descriptions hold escaped HTML
+    fragment = re.sub(r"[ \t\r\f\v\u3000]+", " ", fragment)
+    return [line.strip() for line in fragment.split("\n") if line.strip()]
 
 
 def feed_text(xml: str) -> str:
-    """Titles and descriptions of a feed's entries, markup and entities removed, one per line."""
-    lines = []
-    for _, body in _ITEM_PART.findall(xml):
-        body = _CDATA.sub(lambda m: m.group(1), body)
-        body = html.unescape(_TAG.sub(" ", html.unescape(body)))  # descriptions hold escaped HTML
-        body = re.sub(r"[ \t\r\f\v\u3000]+", " ", body)
-        lines += [line.strip() for line in body.split("\n") if line.strip()]
+    """The feed's title and description, then each entry's title and body (its full content
+    where the feed has it, else its description or summary), markup removed, one block per line."""
+    items = list(_ITEM.finditer(xml))
+    head = xml[: items[0].start()] if items else xml
+    lines = _plain(_field(head, "title")) + _plain(_field(head, "description", "subtitle", "tagline"))
+    for item in items:
+        block = item.group(2)
+        lines += _plain(_field(block, "title"))
+        lines += _plain(_field(block, "content:encoded", "content", "description", "summary"))
     return "\n".join(lines)
 
 
