@@ -1,8 +1,11 @@
 """The PII evaluation set, built at test time from ../shared/data, and its scorer.
 
-Gold spans come from real text where real text exists: e-mail addresses found in the
+Gold spans come from real values where real values exist: e-mail addresses found in the
 fixture WARC's pages, the 7,190 geolonia addresses (real Japanese addresses in half- and
-full-width writing), person names from the stockmark Wikipedia NER sentences. Numbers
+full-width writing; in a person's frame they are gold, in a facility's frame or without a
+lot number they are negatives), person names from the stockmark Wikipedia NER sentences.
+The frames are our own templates, so this set checks the rules against their own
+specification: the independent measure is the real-text set (tests/pii_real_set.py). Numbers
 nobody may publish (My Number, card, account, phone numbers) are synthetic but valid:
 right check digits, Luhn, issuer ranges, and phone numbers that libphonenumber accepts,
 written in the ways Japanese pages write them. Negatives are the look-alikes that must
@@ -27,6 +30,7 @@ CREDIT_CARD, BANK_ACCOUNT, POSTAL_CODE, ADDRESS, IP_ADDRESS, PERSON = (
     "CREDIT_CARD", "BANK_ACCOUNT", "POSTAL_CODE", "ADDRESS", "IP_ADDRESS", "PERSON",
 )
 MIN_IOU = 0.5
+_LOT_DIGIT = re.compile(r"[0-9０-９一二三四五六七八九十]")
 _FULL_WIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
 
 
@@ -75,9 +79,13 @@ def warc_emails(shared_data: Path) -> list[str]:
     return list(found)
 
 
-def geolonia_addresses(shared_data: Path) -> list[str]:
+def geolonia_addresses(shared_data: Path) -> list[tuple[str, bool]]:
+    """(address, has a lot number) for each geolonia row. The lot test reads geolonia's own
+    parse (columns 番地号 and その他), not our recognizer: an address whose parse ends at the
+    town or 丁目 (`石川県輪島市町野桶戸`, `埼玉県新座市新堀２丁目`) names an area, not a home."""
     with open(shared_data / "pii" / "geolonia_addresses_gold.csv", encoding="utf-8") as f:
-        return [row["住所"] for row in csv.DictReader(f) if row["住所"].strip()]
+        return [(row["住所"], bool(_LOT_DIGIT.search(row["番地号"] + row["その他"])))
+                for row in csv.DictReader(f) if row["住所"].strip()]
 
 
 def stockmark_sentences(shared_data: Path) -> list[dict]:
@@ -183,8 +191,13 @@ MY_NUMBER_TEMPLATES = ["マイナンバー：{v}", "個人番号（マイナン�
 CARD_TEMPLATES = ["カード番号：{v}", "クレジットカード {v} 有効期限 12/27", "お支払いカード（{v}）", "VISA {v}",
                   "ご登録のカード番号は{v}です。"]
 POSTAL_TEMPLATES = ["〒{v}", "〒 {v} 住所不明", "郵便番号：{v}", "郵便番号は{v}です。", "送付先 〒{v}"]
-ADDRESS_TEMPLATES = ["本社所在地：{v}", "{v}にお住まいの方", "住所は{v}です。", "会場：{v}（最寄り駅から徒歩5分）",
-                     "店舗住所 {v}", "〒{p} {v}"]
+# a person's address is masked; a facility's or a company's is not (docs/pii.md, "What personal
+# information means here"), so the same real addresses appear in both kinds of frame
+PERSON_ADDRESS_TEMPLATES = ["{v}にお住まいの方", "住所は{v}です。", "〒{p} {v}", "自宅：{v}", "お届け先 {v} 様",
+                            "現住所 {v}"]
+FACILITY_ADDRESS_TEMPLATES = ["本社所在地：{v}", "会場：{v}（最寄り駅から徒歩5分）", "店舗住所 {v}",
+                              "当院は{v}にあります。", "{v}に所在する公立小学校"]
+BUILDINGS = ["サンプルハイツ203号室", "メゾン桜5F", "グランコート101", "第2山田ビル 3階"]
 BANK_TEMPLATES = ["振込先：{bank}銀行 {branch}支店 普通 {v}", "口座番号：{v}", "{bank}銀行 {branch}支店 (普){v}",
                   "当座預金 {v}", "口座番号は{v}です。"]
 IP_TEMPLATES = ["接続元IP：{v}", "サーバー（{v}）に接続できません", "アクセス元 {v} からの不正ログイン", "IPアドレスは{v}です。"]
@@ -263,9 +276,17 @@ def build(shared_data: Path, seed: int = 7, addresses: int | None = 600, negativ
 
     pool = geolonia_addresses(shared_data)
     chosen = pool if addresses is None else rng.sample(pool, min(addresses, len(pool)))
-    for address in chosen:
-        template = rng.choice(ADDRESS_TEMPLATES)
-        add(ADDRESS, template, v=(address, ADDRESS), p=(f"{_digits(rng, 3)}-{_digits(rng, 4)}", POSTAL_CODE))
+    for address, has_lot in chosen:
+        postal = (f"{_digits(rng, 3)}-{_digits(rng, 4)}", POSTAL_CODE)
+        if not has_lot:
+            template = rng.choice([t for t in PERSON_ADDRESS_TEMPLATES if "{p}" not in t])
+            add("negative:address_without_lot", template, v=(address, ""))
+        elif rng.random() < 0.25:
+            add("negative:facility_address", rng.choice(FACILITY_ADDRESS_TEMPLATES), v=(address, ""), p=postal)
+        else:
+            if rng.random() < 0.2:
+                address = f"{address} {rng.choice(BUILDINGS)}"  # the building and floor belong to the span
+            add(ADDRESS, rng.choice(PERSON_ADDRESS_TEMPLATES), v=(address, ADDRESS), p=postal)
 
     for i in range(negatives):
         what, make = NEGATIVE_TEMPLATES[i % len(NEGATIVE_TEMPLATES)]

@@ -37,6 +37,7 @@ def test_allow_list_keeps_exact_strings():
 def test_precheck_finds_the_same_spans_as_whole_text_analysis():
     rng = random.Random(3)
     pieces = ["お問い合わせは03-1234-5678まで。", "info@example.co.jp", "〒100-0005 東京都千代田区丸の内1-9-1",
+              "自宅は東京都文京区本郷二丁目40番14号山崎ビル401号室です。", "本社を置く", "に所在する小学校。", "シリアル ",
               "マイナンバー：123456789018", "カード 4111-1111-1111-1111", "普通 1234567", "IP 192.0.2.1",
               "2024年1月15日の記事です。", "価格は12,800円。", "\n", "吾輩は猫である。名前はまだ無い。" * 3]
     texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))) for _ in range(200)]

@@ -46,3 +46,19 @@ def test_score_reflects_validity_and_grouping():
 
 def test_number_inside_a_longer_digit_run_is_not_cut_out(found):
     assert found("伝票 103-1234-56789") == []
+
+
+@pytest.mark.parametrize("text", [
+    "シリアル 0312345678", "部品番号 0120-123-456", "受付番号は 0120-345-678 です", "会員ID 08012345678",
+    "お問い合わせ番号：0312-4455-12", "管理番号 06-1234-5678", "注文No. 0312345678",
+])
+def test_a_number_labelled_as_a_serial_is_no_phone_number(found, text):
+    assert found(text) == []
+
+
+@pytest.mark.parametrize("text, number", [
+    ("電話番号 0120-123-456", "0120-123-456"), ("代表番号：03-3211-4455", "03-3211-4455"),
+    ("TEL（0422）51-6678", "（0422）51-6678"), ("お問い合わせ 0120-345-678", "0120-345-678"),
+])
+def test_phone_labels_and_brackets_keep_the_number(found, text, number):
+    assert found(text) == [("PHONE", number)]

@@ -5,7 +5,7 @@ per pattern. One stdlib-`re` pass with the union of every recognizer's trigger (
 a digit run with separators, 丁目 after a city...) finds the few places worth analysing;
 presidio then runs on a window of +-64 characters around each (snapped outwards so no
 e-mail or number is cut), which keeps every recognizer's pattern and context words in
-view. `precheck: false` analyses the whole text instead: the tests check both give the
+view, and the words around an address that say whose it is. `precheck: false` analyses the whole text instead: the tests check both give the
 same spans on mixed texts, and benchmarks/pii.py shows the same scores for both.
 """
 
@@ -19,7 +19,9 @@ from filters.pii.folding import fold
 from filters.pii.options import PIIOptions
 
 WINDOW_BEFORE = 64  # longest run before a trigger: an e-mail local part (RFC 5321: 64)
-WINDOW_AFTER = 64
+# after a trigger: an address's lot numbers and building (~60 characters past the first digit)
+# plus the 32 characters its owner is judged by (address_evidence.EVIDENCE_CHARS)
+WINDOW_AFTER = 96
 # characters an e-mail, URL or number can be made of: a window never ends inside a run of them
 _WORDISH = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-@:/")
 

@@ -7,6 +7,9 @@ Google's libphonenumber metadata then decides: a number that is not a valid numb
 the Japanese numbering plan (or of its `+` country) is never masked, which is what keeps
 dates (`2024-01-15`), serials (`1234-5678-9012`) and prices out.
 
+A candidate labelled as a serial right before it (`シリアル 0312345678`, `部品番号 0120-123-456`,
+`受付番号は…`) is no phone number, however valid its digits (`SERIAL_LABEL`).
+
 Score: a valid number written in its official grouping is near-certain (0.9); a bare
 run of 10-11 digits that the plan accepts is most likely a phone number too (0.55,
 shop listings write them so). Valid digits grouped against the plan (`0312-3456-78`,
@@ -24,13 +27,15 @@ from filters.pii.options import PHONE
 
 # not inside a longer number or word; a dot only counts when a digit is before it (TEL.03...)
 _BEFORE = r"(?<![0-9A-Za-z+\-])(?<![0-9]\.)"
+# an opening bracket is a boundary itself: `TEL(0422)51-6678`
+_BEFORE_BRACKET = r"(?<![0-9+\-])"
 _AFTER = r"(?![0-9]|[\-.][0-9])"
 _SEP = r"[\-. ]"
 PATTERNS = [
     # 03-1234-5678, 090 1234 5678, 0120.123.456, 03-1234-5678
     ("domestic grouped", rf"{_BEFORE}0[0-9]{{1,4}}{_SEP}[0-9]{{1,4}}{_SEP}[0-9]{{3,4}}{_AFTER}"),
     # (03)1234-5678, (0120) 123-456
-    ("domestic (area)", rf"{_BEFORE}\(0[0-9]{{1,4}}\) ?[0-9]{{1,4}}{_SEP}?[0-9]{{3,4}}{_AFTER}"),
+    ("domestic (area)", rf"{_BEFORE_BRACKET}\(0[0-9]{{1,4}}\) ?[0-9]{{1,4}}{_SEP}?[0-9]{{3,4}}{_AFTER}"),
     # 03(1234)5678: area, then the local exchange in brackets
     ("domestic area(local)", rf"{_BEFORE}0[0-9]{{1,4}}\([0-9]{{1,4}}\)[0-9]{{3,4}}{_AFTER}"),
     # 0312345678, 09012345678
@@ -44,6 +49,25 @@ CONTEXT = ["電話", "tel", "fax", "ファックス", "ファクス", "携帯", 
            "phone", "call", "予約", "受付"]
 
 TRIGGER = r"[0-9(][0-9\-(). ]{8,}[0-9]|\+[0-9]"
+
+# a number-shaped serial is labelled as such right before it: `シリアル 0312345678`, `部品番号 0120-123-456`,
+# `受付番号は …`, `会員ID …` (a word + 番号/No./コード/ID, or a serial word alone). `電話番号`,
+# `お店の番号` and a bare `番号` are not in the list, so they stay phone numbers.
+SERIAL_LABEL = re.compile(
+    r"(?:シリアル|品番|型番|製番|ロット|JAN|ISBN|S/N|"
+    r"(?:製造|部品|製品|商品|注文|伝票|会員|管理|受付|追跡|問い?合わ?せ|お客様|顧客|登録|認証|ライセンス|整理|識別|"
+    r"証券|保険証?|予約|申込|申し込み|受注|発注|取引|契約|請求|領収|個体識別|ユーザー?|ログイン|アカウント)"
+    r"(?:番号|No\.?|NO\.?|ナンバー|コード|ID|#))"
+    r"\s*[:：]?\s*(?:は|が)?\s*[(（\[]?$",
+    re.IGNORECASE,
+)
+_LABEL_SPAN = 24  # characters before a candidate searched for a label (same line)
+
+
+def serial_label_before(text: str, start: int) -> bool:
+    """True when the words right before text[start] label a serial, not a phone number."""
+    before = text[max(0, start - _LABEL_SPAN):start].rsplit("\n", 1)[-1]
+    return bool(SERIAL_LABEL.search(before))
 
 SCORE_OFFICIAL = 0.9  # valid and grouped as the numbering plan writes it
 SCORE_BARE = 0.55     # valid, written without separators
@@ -100,6 +124,8 @@ class JapanesePhoneRecognizer(PatternRecognizer):
                 regex_flags: int | None = None) -> list[RecognizerResult]:
         results = []
         for result in super().analyze(text, entities, nlp_artifacts, regex_flags):
+            if serial_label_before(text, result.start):
+                continue
             score = phone_score(text[result.start:result.end])
             if score > 0:
                 result.score = score
