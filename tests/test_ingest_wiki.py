@@ -160,3 +160,35 @@ def test_real_articles_come_out_as_prose(real_run):
     assert amp.text.startswith("アンパサンド（&, ampersand）は、並立助詞「…と…」を意味する記号である。")
     with_residue = [t for t, d in kept.items() if any(m in d.text for m in ("{{", "}}", "[[", "]]", "<ref", "{|"))]
     assert with_residue == []
+
+
+def test_real_ids_carry_dbname_and_page_id_and_are_unique(real_run):
+    _, out = real_run
+    docs = documents(out / "out" / "shards") + documents(out / "out" / "excluded")
+    ids = [d.id for d in docs]
+    assert len(ids) == len(set(ids)) == 263
+    kept = documents(out / "out" / "shards")
+    assert all(d.id == f"wiki/jawiki/{d.metadata['page_id']}" for d in kept)
+
+
+def test_real_report_counts_what_text_rendering_kept_and_dropped(real_run):
+    report, out = real_run
+    text = report["figures"]["text"]
+    assert text["values_rendered"] > 400 and text["values_unknown"] > 100
+    assert text["sentences_dropped"] + text["clauses_dropped"] + text["brackets_dropped"] > 80
+    assert text["table_rows_kept"] > 400 and text["table_rows_dropped"] > 2000  # rows of list articles only
+    assert text["list_items_kept"] > 20_000 and text["list_items_dropped"] == 0
+    assert text["navigation_dropped"] > 10 and text["art_blocks_dropped"] == 2
+    kept = {d.metadata["title"]: d for d in documents(out / "out" / "shards")}
+    figures = kept["兵庫県"].metadata["figures"]
+    assert figures["sentences_dropped"] >= 9 and figures["values_unknown"] >= 10
+
+
+def test_per_source_options_switch_tables_for_one_source(tmp_path, shared_data):
+    source = Source(name="jawiki_rows", kind="wiki", paths=["x"])
+    dump = str(shared_data / REAL)
+    report = run(tmp_path, [dump], sources=[(source, [dump])], limit=40,
+                 per_source={"jawiki_rows": {"tables": "text", "lists": "drop"}})
+    text = report["figures"]["text"]
+    assert text["tables_dropped"] == 0 and text["table_rows_kept"] > 0
+    assert text["list_items_kept"] == 0 and text["list_items_dropped"] > 0

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from filters.wiki.wikitext import WikitextOptions, clean, scrub_unparsed, wikitext_to_text
+from filters.wiki.wikitext import WikitextOptions, clean, render_article, scrub_unparsed, wikitext_to_text
 
 
 def text(wikitext: str, **options) -> str:
     return wikitext_to_text(wikitext, title="見本", options=WikitextOptions(**options))
+
+
+def rendered(wikitext: str, title: str = "見本", **options):
+    return render_article(wikitext, title, WikitextOptions(**options), date="2022-07-01T00:00:00Z")
 
 
 def test_links_show_their_visible_text():
@@ -103,7 +107,96 @@ def test_clean_collapses_blank_runs_and_strips_bold_marks():
     assert clean("a\n\n\n\n'''b'''  c\n|\n") == "a\n\nb c"
 
 
-@pytest.mark.parametrize("bad", ["tables", "math", "furigana"])
+def test_data_template_value_takes_its_clause_not_a_hole():
+    wikitext = ("面積は{{formatnum:{{自治体面積/岩手県|岩手県}}}}[[平方キロメートル|km<sup>2</sup>]]で"
+                "<ref>{{Cite web|title=面積調}}</ref>、日本の都道府県としては、北海道に次いで2番目に広い。")
+    out, counts = rendered(wikitext)
+    assert out == "日本の都道府県としては、北海道に次いで2番目に広い。"
+    assert counts["values_unknown"] == 1 and counts["clauses_dropped"] == 1
+
+
+def test_unknown_value_sentence_and_bracket_are_dropped():
+    wikitext = ("人口は{{自治体人口/秋田県|date}}現在。\n"
+                "秋田周辺地域（{{Formatnum:{{ #expr: {{自治体人口/秋田県|秋田市}} + {{自治体人口/秋田県|男鹿市}} }}}}人）\n"
+                "県北の本宮市（約{{ #expr: ({{自治体人口/福島県|本宮市}}/1000 round 0)/10}}万人）が県中に入る。")
+    out, counts = rendered(wikitext)
+    assert out == "秋田周辺地域\n県北の本宮市が県中に入る。"
+    assert counts["sentences_dropped"] == 1 and counts["brackets_dropped"] == 2
+
+
+def test_values_computed_from_arguments_are_rendered():
+    wikitext = ("面積は{{formatnum:15275.01}}km2。宮殿は{{ウィキ座標度分秒|33|17|03|N|044|15|22|E|}}にある。"
+                "死亡を確認した{{没年齢|1935|1|8|1977|8|16}}。{{JPN}}・[[東京都]]。{{CURRENTYEAR}}年現在。"
+                "距離は{{convert|100|km|mi}}。{{#if: x | 有 | 無 }}。")
+    out, counts = rendered(wikitext)
+    assert out == ("面積は15,275.01km2。宮殿は北緯33度17分3秒 東経44度15分22秒にある。死亡を確認した（42歳没）。"
+                   "日本・東京都。2022年現在。距離は100 km。有。")
+    assert counts["values_rendered"] == 6 and counts["values_unknown"] == 0
+
+
+def test_parser_function_spread_over_lines_is_an_unknown_value():
+    wikitext = "面積：{{formatnum:{{ #expr: {{自治体面積/鳥取県|鳥取市}}\n + {{自治体面積/鳥取県|岩美町}}\n }}}}km2、\n次の行。"
+    assert text(wikitext) == "次の行。"
+
+
+def test_list_templates_give_one_item_per_line_without_their_widths():
+    wikitext = ("{{ul\n| 主な山地{{col-list|7.5em|\n*[[氷ノ山]]\n*[[扇ノ山]]\n }}\n | [[丹後山地]]\n}}\n"
+                "{{Columns-list|2|\n* [[オデオン座]]\n* サル・ガボー\n}}\n{{hlist|style=display: inline-block|A|B}}\n"
+                "{{div col||20em}}\n* [[KYCOM]]\n{{div col end}}")
+    out = text(wikitext)
+    assert out == "主な山地\n氷ノ山\n扇ノ山\n丹後山地\nオデオン座\nサル・ガボー\nA\nB\n\nKYCOM"
+    assert "em" not in out
+
+
+def test_lists_option_drops_list_items_and_counts_them():
+    wikitext = "導入の文。\n* 一つ目\n** 二つ目\n{{Plainlist|\n* {{USA}}\n* {{GBR}}}}\n後の文。"
+    kept, counts = rendered(wikitext)
+    assert kept == "導入の文。\n一つ目\n二つ目\nアメリカ合衆国\nイギリス\n後の文。"
+    assert counts["list_items_kept"] == 4
+    dropped, counts = rendered(wikitext, lists="drop")
+    assert dropped == "導入の文。\n後の文。"
+    assert counts["list_items_dropped"] == 4
+
+
+def test_tables_are_text_in_list_articles_only_by_default():
+    wikitext = "前。\n{| class=\"wikitable\"\n! 国 !! 首都\n|-\n| {{flagicon|Japan}} [[日本]] || {{Plainlist|\n* 東京\n* 京都}}\n|}\n後。"
+    as_list, counts = rendered(wikitext, title="国の一覧")
+    assert as_list == "前。\n\n国 | 首都\n日本 | 東京 京都\n\n後。"
+    assert counts["tables_kept"] == 1 and counts["table_rows_kept"] == 2
+    plain, counts = rendered(wikitext, title="日本")
+    assert plain == "前。\n\n後。"
+    assert counts["tables_dropped"] == 1 and counts["table_rows_dropped"] == 2
+    assert rendered(wikitext, title="国の一覧", tables="drop")[0] == "前。\n\n後。"
+
+
+def test_table_cell_with_an_unknown_value_loses_that_cell_only():
+    wikitext = "{|\n|-\n| 鳥取市 || {{自治体人口/鳥取県|鳥取市}}人 || 県庁所在地\n|}"
+    assert text(wikitext, tables="text") == "鳥取市 | 県庁所在地"
+
+
+def test_category_pointers_go_and_category_words_stay():
+    wikitext = ("音楽家については[[:Category:音楽家|]]を参照。\n本文。\n* [[:Category:岩手県のケーブルテレビ局]]\n"
+                "「[[:Category:哲学|哲学]]」・「人生観」を意味する。")
+    out, counts = rendered(wikitext)
+    assert out == "本文。\n「哲学」・「人生観」を意味する。"
+    assert counts["navigation_dropped"] == 2
+
+
+def test_ascii_art_block_goes_and_code_block_stays():
+    art = "\n".join(["      　　　  Ｓ", "  　　 　    ／|＼", "  　　 　  ／  |　＼", "    　  Ｓ　　'+'　　Ｓ"])
+    code = "\n".join([" p#id { color: #ff3300 }", " p#id { font-size: 24px }"])
+    out, counts = rendered(f"木構造になる。\n\n{art}\n\n等価である。\n\n{code}\n")
+    assert out == "木構造になる。\n\n等価である。\n\np#id { color: #ff3300 }\np#id { font-size: 24px }"
+    assert counts["art_blocks_dropped"] == 1
+    assert "Ｓ" in text(f"前。\n{art}\n", art_min_drawing=1.0)
+
+
+def test_no_private_marks_reach_the_text():
+    out = text("人口は{{自治体人口/X|date}}。[[:Category:Y]]\n* {{JPN}}\n{{ul|a|b}}")
+    assert not any("\ue000" <= ch <= "\uf8ff" for ch in out)
+
+
+@pytest.mark.parametrize("bad", ["tables", "math", "furigana", "lists"])
 def test_options_reject_unknown_modes(bad):
     with pytest.raises(ValueError, match=bad):
         WikitextOptions(**{bad: "sometimes"})

@@ -65,6 +65,7 @@ LIST_TEMPLATES = frozenset({
 CSS_VALUE = re.compile(r"^\s*(?:\d+(?:\.\d+)?(?:em|ex|px|pt|rem|%)|#[0-9a-f]{3,6})\s*$", re.IGNORECASE)
 COLUMN_COUNT = re.compile(r"^\s*\d\s*$")
 ITEM = "\ue012"  # start of a list item line; removed, or the line dropped, by the `lists` option
+BREAK = "\ue013"  # a line break that merges with the wikitext's own, so a list template adds no blank line
 
 # named arguments that hold the text when the positional one is absent
 VISIBLE_NAMED = ("text", "quote")
@@ -153,7 +154,7 @@ def render_template(name: str, positional: list[str], named: dict[str, str], tit
 def list_items(name: str, positional: list[str]) -> str:
     """One line per item, each starting with ITEM; widths and a leading column count are layout."""
     items = positional[1:] if positional and COLUMN_COUNT.match(positional[0]) else positional
-    return "".join(f"\n{ITEM}{item.strip()}" for item in items if item.strip() and not CSS_VALUE.match(item)) + "\n"
+    return "".join(f"{BREAK}{ITEM}{item.strip()}" for item in items if item.strip() and not CSS_VALUE.match(item)) + BREAK
 
 
 def _arg(positional: list[str], index: int) -> str:

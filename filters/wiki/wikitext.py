@@ -29,7 +29,7 @@ from filters.wiki.cleanup import clean, scrub_unparsed
 from filters.wiki.holes import HOLE, NAV, repair, strip_marks
 from filters.wiki.preformatted import drop_art
 from filters.wiki.template_values import country, magic_variable, parser_function
-from filters.wiki.templates import ITEM, NAMED_KEYS, Furigana, normalize_name, render_template
+from filters.wiki.templates import BREAK, ITEM, NAMED_KEYS, Furigana, normalize_name, render_template
 
 # jawiki's standard appendix headings (Wikipedia:スタイルマニュアル (節構成)): lists of notes,
 # sources and links rather than prose
@@ -68,6 +68,7 @@ VALUE_TEMPLATES = frozenset({"生年月日と年齢", "没年齢", "死亡年月
                              "ウィキ座標2段度分秒", "convert", "isbn", "isbn2", "isbnt"})
 
 _HOLES = re.compile(f"{HOLE}+")
+_BREAKS = re.compile(f"[\n{BREAK}]*{BREAK}[\n{BREAK}]*")
 
 Tables = Literal["drop", "text", "list_articles"]
 Lists = Literal["text", "drop"]
@@ -173,10 +174,12 @@ class _Renderer:
                 out.append(heading)
             if body:
                 out.append(body)
-        return strip_marks("\n\n".join(out)).replace(ITEM, "").translate(_UNSHIELD)
+        return strip_marks("\n\n".join(out)).replace(ITEM, "").replace(BREAK, "\n").translate(_UNSHIELD)
 
     def finish(self, text: str) -> str:
         """Rendered wikitext -> text: art blocks out, holes repaired, list items kept or dropped."""
+        if BREAK in text:
+            text = _BREAKS.sub(lambda m: "\n\n" if m.group().count("\n") >= 2 else "\n", text)
         text = drop_art(text, self.o.art_min_drawing, self.counts)
         text = self.repair(scrub_unparsed(text, hole=HOLE) if "{{" in text else text)
         if ITEM in text:
@@ -321,9 +324,10 @@ class _Renderer:
         if node.contents is None:
             return ""
         if not self.tables_as_text:
-            rows = sum(1 for c in node.contents.nodes if isinstance(c, self.nodes.Tag) and str(c.tag).lower() == "tr")
+            tags = [str(c.tag).lower() for c in node.contents.nodes if isinstance(c, self.nodes.Tag)]
+            first_row_implicit = bool(tags) and tags[0] in ("td", "th")  # cells before the first |-
             self.counts["tables_dropped"] += 1
-            self.counts["table_rows_dropped"] += max(rows, 1)
+            self.counts["table_rows_dropped"] += tags.count("tr") + first_row_implicit
             return ""
         rows: list[list[str]] = [[]]
         for child in node.contents.nodes:
@@ -345,7 +349,7 @@ class _Renderer:
     def cell(self, node) -> str:
         """A cell on one line: its list items and lines joined by spaces, a lost value repaired
         within the cell (the cell is the sentence)."""
-        text = self.render(node.contents).replace(ITEM, " ")
+        text = self.render(node.contents).replace(ITEM, " ").replace(BREAK, " ")
         text = self.repair(" ".join(text.strip().lstrip("+").split()))
         return clean(text).replace("\n", " ")
 
