@@ -315,3 +315,25 @@ def test_two_process_fsdp2_run_resumes_bit_for_bit_and_exports(shards, tmp_path)
     from training.hf_io import load_hf_model
 
     assert load_hf_model(tmp_path / "a" / "hf").args.vocab_size == VOCAB
+
+
+def test_fused_loss_run_gives_the_losses_of_the_plain_run(shards, tmp_path):
+    common = {"training.max_steps": 4, "checkpoint.enabled": False, "checkpoint.export_hf": False}
+    plain = Trainer(tiny_config(shards, **common), tmp_path / "a", quiet=True).train()
+    fused = Trainer(tiny_config(shards, **common, **{"training.loss_chunk": 100}), tmp_path / "b", quiet=True).train()
+    assert fused.losses == pytest.approx(plain.losses, rel=1e-5)
+    assert fused.val_losses[4] == pytest.approx(plain.val_losses[4], rel=1e-5)
+
+
+@pytest.mark.slow
+def test_float8_run_learns_like_bf16(shards, tmp_path):
+    """CPU emulates the float8 matmuls (about a minute); on a GPU this is benchmarks/gpu_checks.py's fp8 part."""
+    pytest.importorskip("torchao.float8")
+    common = {"training.max_steps": 8, "checkpoint.enabled": False, "checkpoint.export_hf": False,
+              "training.dtype": "bfloat16"}
+    bf16 = Trainer(tiny_config(shards, **common), tmp_path / "a", quiet=True).train()
+    trainer = Trainer(tiny_config(shards, **common, **{"parallel.float8": True}), tmp_path / "b", quiet=True)
+    fp8 = trainer.train()
+    assert type(trainer.model.layers[0].feed_forward.w1).__name__ == "Float8Linear"
+    assert fp8.losses != bf16.losses and fp8.losses == pytest.approx(bf16.losses, abs=0.15)
+    assert np.mean(fp8.losses[-3:]) < fp8.losses[0] - 0.5

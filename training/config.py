@@ -109,6 +109,10 @@ class TrainingConfig:
     """with nan_policy=skip: stop after this many skipped steps"""
     threads: int | None = None
     """torch CPU threads; None = torch's default"""
+    loss_chunk: int = 0
+    """0: whole logits, then fp32 cross-entropy; N: output head fused with the loss over N tokens at a
+    time, so (tokens x vocab) logits never exist whole (Liger-Kernel's fused linear cross-entropy;
+    training/loss.py). 1024-4096 for a 128k vocabulary"""
 
     def __post_init__(self) -> None:
         _positive("training.max_steps", self.max_steps)
@@ -116,6 +120,8 @@ class TrainingConfig:
         _choice("training.dtype", self.dtype, ("bfloat16", "float32"))
         _choice("training.device", self.device, ("auto", "cpu", "cuda"))
         _choice("training.nan_policy", self.nan_policy, ("stop", "skip"))
+        if self.loss_chunk < 0:
+            raise ValueError(f"training.loss_chunk must be >= 0, got {self.loss_chunk}")
 
 
 @dataclass(kw_only=True, slots=True)
@@ -127,6 +133,10 @@ class ParallelConfig:
     activation_checkpointing: str = "none"
     """none, full (every block) or selective (every `ac_every`-th block; torchtitan's layer-SAC)"""
     ac_every: int = 2
+    float8: bool = False
+    """FP8 matmuls in the blocks' linears via torchao `convert_to_float8_training` (tensorwise
+    scaling, torchtitan's default); the output head stays bf16. Needs torchao and a GPU with
+    compute capability >= 8.9 (H100/H200); CPU emulates it (tests)"""
 
     def __post_init__(self) -> None:
         if isinstance(self.fsdp, bool):

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from training.config import OptimConfig
 from training.data import Batch
@@ -56,11 +55,10 @@ def to_device(batch: Batch, device: torch.device, document_masking: bool) -> Ten
     return Tensors(move(batch.input_ids, torch.long), move(batch.labels, torch.long), doc_ids)
 
 
-def batch_loss(model: torch.nn.Module, t: Tensors, autocast) -> torch.Tensor:
-    """Mean next-token cross-entropy, computed in float32."""
+def batch_loss(model: torch.nn.Module, t: Tensors, autocast, loss_chunk: int = 0) -> torch.Tensor:
+    """Mean next-token cross-entropy in float32; the model fuses head and loss when loss_chunk > 0."""
     with autocast:
-        logits = model(t.input_ids, doc_ids=t.doc_ids)
-    return F.cross_entropy(logits.float().flatten(0, 1), t.labels.flatten())
+        return model(t.input_ids, doc_ids=t.doc_ids, labels=t.labels, loss_chunk=loss_chunk)
 
 
 def _set_gradient_sync(model: torch.nn.Module, on: bool) -> None:
@@ -82,12 +80,12 @@ def grad_norm_and_clip(params: list[torch.nn.Parameter], max_norm: float) -> tor
 
 
 def forward_backward(model: torch.nn.Module, batches: list[Batch], device: torch.device, document_masking: bool,
-                     autocast, world: World) -> float:
+                     autocast, world: World, loss_chunk: int = 0) -> float:
     """Accumulate gradients over the micro-batches; returns the step's mean loss across ranks."""
     total = torch.zeros((), device=device)
     for i, batch in enumerate(batches):
         _set_gradient_sync(model, i == len(batches) - 1)
-        loss = batch_loss(model, to_device(batch, device, document_masking), autocast)
+        loss = batch_loss(model, to_device(batch, device, document_masking), autocast, loss_chunk)
         (loss / len(batches)).backward()
         total += loss.detach()
     return float(all_reduce_mean(total / len(batches), world))
@@ -95,7 +93,7 @@ def forward_backward(model: torch.nn.Module, batches: list[Batch], device: torch
 
 @torch.no_grad()
 def validation_loss(model: torch.nn.Module, batches: list[Batch], device: torch.device, document_masking: bool,
-                    autocast, world: World) -> float | None:
+                    autocast, world: World, loss_chunk: int = 0) -> float | None:
     """Token-weighted mean loss over the fixed held-out batches (None when there are none).
 
     Every rank holds the same list and scores its slice `batches[rank::world]`; a rank
@@ -111,7 +109,7 @@ def validation_loss(model: torch.nn.Module, batches: list[Batch], device: torch.
     for i in range(-(-len(batches) // world.world_size)):
         batch, weight = (mine[i], 1.0) if i < len(mine) else (batches[0], 0.0)
         t = to_device(batch, device, document_masking)
-        nll += batch_loss(model, t, autocast).double() * t.labels.numel() * weight
+        nll += batch_loss(model, t, autocast, loss_chunk).double() * t.labels.numel() * weight
         count += t.labels.numel() * weight
     model.train(was_training)
     _reshard(model)

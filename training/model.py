@@ -25,6 +25,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from training.loss import linear_cross_entropy
+
 
 @dataclass(kw_only=True, slots=True)
 class ModelArgs:
@@ -239,8 +241,11 @@ class Transformer(nn.Module):
             self.inv_freq.copy_(rope_inverse_frequencies(self.args).to(self.inv_freq.device))
 
     def forward(
-        self, tokens: torch.Tensor, doc_ids: torch.Tensor | None = None, positions: torch.Tensor | None = None
+        self, tokens: torch.Tensor, doc_ids: torch.Tensor | None = None, positions: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None, loss_chunk: int = 0,
     ) -> torch.Tensor:
+        """Logits (batch, seq, vocab); with `labels`, the mean next-token loss instead (fp32),
+        computed with the head fused over `loss_chunk` tokens at a time when > 0 (training/loss.py)."""
         b, s = tokens.shape
         if positions is None:
             positions = torch.arange(s, device=tokens.device).expand(b, s)
@@ -251,4 +256,6 @@ class Transformer(nn.Module):
         h = self.tok_embeddings(tokens)
         for layer in self.layers:
             h = layer(h, cos, sin, mask)
+        if labels is not None:
+            return linear_cross_entropy(self.norm(h), self.output.weight, labels, loss_chunk)
         return self.output(self.norm(h))

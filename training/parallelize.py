@@ -1,5 +1,5 @@
-"""Devices, process groups, and what is applied to the model from outside: activation
-checkpointing, torch.compile, FSDP2 and mixed precision.
+"""Devices, process groups, and what is applied to the model from outside: float8 linears,
+activation checkpointing, torch.compile, FSDP2 and mixed precision.
 
 Order and choices follow torchtitan `models/llama3/infra/parallelize.py`: checkpoint
 wrappers first, then per-block `compile()` (in place, so state-dict keys stay clean), then
@@ -90,12 +90,43 @@ def apply_activation_checkpointing(model: nn.Module, mode: str, every: int = 2) 
             model.layers[i] = checkpoint_wrapper(block, preserve_rng_state=False)
 
 
+def _float8_eligible(module: nn.Module, fqn: str) -> bool:
+    """torchtitan's filter: the output head stays in bf16 (its logits feed the loss), and
+    float8 matmuls need both dimensions divisible by 16."""
+    if fqn == "output" or fqn.endswith(".output"):
+        return False
+    if isinstance(module, nn.Linear):
+        return module.in_features % 16 == 0 and module.out_features % 16 == 0
+    return True
+
+
+def apply_float8(model: nn.Module, device: torch.device) -> int:
+    """Swap the blocks' nn.Linear for torchao's Float8Linear (dynamic tensorwise scaling, as
+    torchtitan's `Float8LinearConverter`); weights stay the same parameters, so state dicts,
+    checkpoints and the HF export are unchanged. Returns how many linears were converted."""
+    try:
+        from torchao.float8 import Float8LinearConfig, convert_to_float8_training
+    except ImportError as err:
+        raise ValueError("parallel.float8 needs torchao (pip install 'jacorpus[fp8]'; torchao >= 0.17 for torch 2.11)"
+                         f" ({err})") from None
+    if device.type == "cuda" and torch.cuda.get_device_capability(device) < (8, 9):
+        raise ValueError(f"parallel.float8 needs compute capability >= 8.9 (H100/H200/L40S); "
+                         f"{torch.cuda.get_device_name(device)} has {torch.cuda.get_device_capability(device)}")
+    before = sum(isinstance(m, nn.Linear) for m in model.modules())
+    convert_to_float8_training(model, config=Float8LinearConfig.from_recipe_name("tensorwise"),
+                               module_filter_fn=_float8_eligible)
+    return before - sum(type(m) is nn.Linear for m in model.modules())
+
+
 def apply_compile(model: nn.Module) -> None:
-    """Compile each block in place (repeated blocks share one compiled graph), and FlexAttention."""
+    """Compile each block in place (repeated blocks share one compiled graph), FlexAttention,
+    and the per-chunk softmax of the fused loss (training/loss.py)."""
+    from training import loss
     from training.model import Attention
 
     for block in model.layers:
         block.compile(fullgraph=True)
+    loss.CHUNK_KERNEL = torch.compile(loss.chunk_loss_and_grad, dynamic=False)
     if model.args.attn_backend == "flex":
         from torch.nn.attention.flex_attention import create_block_mask, flex_attention
 
@@ -129,7 +160,9 @@ def autocast_context(device: torch.device, dtype: torch.dtype, fsdp: bool):
 
 
 def parallelize(model: nn.Module, cfg: ParallelConfig, world: World, dtype: torch.dtype) -> bool:
-    """Apply AC, compile and FSDP in torchtitan's order; returns whether FSDP is on."""
+    """Apply float8, AC, compile and FSDP in torchtitan's order; returns whether FSDP is on."""
+    if cfg.float8:
+        apply_float8(model, world.device)
     apply_activation_checkpointing(model, cfg.activation_checkpointing, cfg.ac_every)
     if cfg.compile:
         apply_compile(model)

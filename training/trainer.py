@@ -253,7 +253,7 @@ class Trainer:
             batches = [self.loader.next_batch() for _ in range(cfg.training.grad_accum)]
             self._check_vocab(batches)
             loss = forward_backward(self.model, batches, self.world.device, cfg.model.document_masking,
-                                    self.autocast, self.world)
+                                    self.autocast, self.world, cfg.training.loss_chunk)
             if optimizer is not self.optimizer:
                 self.warmup.mask_gradients()
             params = [p for g in optimizer.param_groups for p in g["params"]]
@@ -279,7 +279,7 @@ class Trainer:
                 self.metrics.log(self.step, figures)
             if (cfg.eval.interval and self.step % cfg.eval.interval == 0) or last:
                 val = validation_loss(self.model, self.val_batches, self.world.device, cfg.model.document_masking,
-                                      self.autocast, self.world)
+                                      self.autocast, self.world, cfg.training.loss_chunk)
                 if val is not None:
                     result.val_losses[self.step] = val
                     self.metrics.log(self.step, {"val_loss": val})
