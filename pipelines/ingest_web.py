@@ -1,14 +1,20 @@
 """ingest_web: WARC files -> Japanese web documents, charset-correct and licence-aware.
 
     WARC (FastWARC) -> charset-correct HTML -> reader exclusions -> URL block list
-      -> Japanese pre-check (html lang / kana in title) -> CC licence evidence
-      -> main-text extraction (resiliparse, trafilatura where in doubt; sandboxed)
+      -> Japanese pre-check (markers; else no kana, or lid.176 on the page's text)
+      -> CC licence evidence
+      -> main-text extraction (host boilerplate blanked; resiliparse, trafilatura where in
+         doubt; feeds' items with extract_feeds; sandboxed)
       -> language ID (lid.176) -> shards
 
 Every response record is a document: kept, or excluded by a named step with a reason.
-The order puts the cheap decisions first, so a non-Japanese page costs one decode and two
-regexes and never reaches the extractor. The steps live in `filters/web/`; this module only
-assembles them and declares the options. See docs/ingest_web.md.
+The order puts the cheap decisions first, so a non-Japanese page costs one decode and a
+few regexes and never reaches the extractor. With `host_boilerplate` (the default) the
+stage is three datatrove passes, like dedup: `host_blocks` reads the inputs up to the
+pre-check and counts each host's text blocks, `host_tables` keeps the blocks repeated on
+many pages of a host, and `extract` (the accounting pass) runs the steps above with those
+tables (filters/web/host_boilerplate.py). The steps live in `filters/web/`; this module
+only assembles them and declares the options. See docs/ingest_web.md.
 """
 
 from __future__ import annotations
@@ -24,9 +30,19 @@ from pydantic import Field
 from corpus.accounting import parquet_files
 from corpus.config import Strict
 from corpus.exclusion import ExcludeMarked
-from corpus.stage import DatatroveStage, StageContext
+from corpus.stage import DatatroveStage, Pass, StageContext
 from filters.web.cc_licence import CcLicenceTagger
 from filters.web.extraction import ExtractionResultFilter, HtmlToText
+from filters.web.feed_text import FEED_TYPES
+from filters.web.host_boilerplate import (
+    DEFAULT_MIN_PAGES,
+    DEFAULT_MIN_SHARE,
+    DEFAULT_SAMPLE_PAGES,
+    BoilerplateConfig,
+    HostBlockCounter,
+    HostBoilerplateTables,
+    host_of,
+)
 from filters.web.http_payload import HTML_TYPES
 from filters.web.ja_precheck import JapanesePrecheck
 from filters.web.langid import DEFAULT_MAX_CHARS, DEFAULT_MIN_SCORE, LanguageIdFilter
@@ -46,10 +62,12 @@ class Options(Strict):
         description="larger responses are excluded as page_too_large without being read "
         "(Common Crawl truncates at 1 MiB; default 4 MiB)",
     )
-    require_japanese_marker: bool = Field(
+    japanese_precheck: bool = Field(
         True,
-        description="pre-check before extraction: keep pages with <html lang=ja>, content-language ja or kana "
-        "in <title> (Swallow corpus, Okazaki et al. 2024); false only records the marker",
+        description="before extraction, pages with <html lang=ja>, content-language ja or kana in <title> go on "
+        "(Swallow corpus, Okazaki et al. 2024); pages without a marker are excluded only when their text has no "
+        "kana (no_kana) or lid.176 on their text says another language (precheck_not_japanese); false records "
+        "markers only",
     )
     extractor: Literal["hybrid", "resiliparse", "trafilatura"] = Field(
         "hybrid",
@@ -81,6 +99,32 @@ class Options(Strict):
         None, description="file of blocked hosts / URL patterns (one per line; see filters/web/url_blocklist.py); "
         "empty by default",
     )
+    host_boilerplate: bool = Field(
+        True,
+        description="learn each host's repeated text blocks in a first pass over the inputs and blank them before "
+        "extraction; a page with nothing else is excluded as boilerplate_only (filters/web/host_boilerplate.py)",
+    )
+    boilerplate_min_pages: int = Field(
+        DEFAULT_MIN_PAGES, ge=2,
+        description="a block is a host's boilerplate when on at least this many distinct pages of the host ...",
+    )
+    boilerplate_min_share: float = Field(
+        DEFAULT_MIN_SHARE, gt=0, le=1,
+        description="... and on at least this share of the host's counted pages (conservative; see docs/ingest_web.md)",
+    )
+    boilerplate_sample_pages: int = Field(
+        DEFAULT_SAMPLE_PAGES, ge=1, description="pages per host and task counted in the first pass",
+    )
+    boilerplate_buckets: int = Field(
+        1, ge=1, description="tasks of the host_tables pass (hosts are split among them by a hash)",
+    )
+    extract_feeds: bool = Field(
+        False,
+        description="also read RSS/Atom (and XML-labelled HTML) responses and keep each feed's item titles and "
+        "bodies as one document; off by default: items are mostly excerpts of posts the crawl also holds as "
+        "HTML pages, so on a modern crawl they add duplicates, not text; turn it on for older crawls where "
+        "blogs survive mainly as feeds",
+    )
 
 
 def _where(path: str) -> str:
@@ -88,24 +132,48 @@ def _where(path: str) -> str:
     return path if is_url(path) else os.path.abspath(path)
 
 
-def build(ctx: StageContext) -> list:
-    opts: Options = ctx.options  # type: ignore[assignment]
+def _boilerplate_config(opts: Options) -> BoilerplateConfig:
+    return BoilerplateConfig(
+        min_pages=opts.boilerplate_min_pages, min_share=opts.boilerplate_min_share,
+        sample_pages=opts.boilerplate_sample_pages,
+    )
+
+
+def _reader_and_precheck(ctx: StageContext, opts: Options, accounting: bool) -> list:
+    """The steps up to the pre-check; exclusions are written only by the accounting pass."""
     datasets = {_where(f): source.name for source, files in ctx.sources for f in files}
-    licences = {source.name: source.licence for source, _ in ctx.sources if source.licence}
+    accept = tuple(opts.accept_content_types) + (tuple(t for t in FEED_TYPES if t not in opts.accept_content_types)
+                                                 if opts.extract_feeds else ())
+
+    def writer(step: str):
+        return ctx.exclusion_writer(step) if accounting else None
+
     return [
         WarcReader(
-            [_where(p) for p in ctx.inputs], datasets=datasets,
-            accept_types=tuple(opts.accept_content_types), max_payload_bytes=opts.max_payload_bytes,
-            excerpt_chars=opts.excluded_excerpt_chars,
+            [_where(p) for p in ctx.inputs], datasets=datasets, accept_types=accept,
+            max_payload_bytes=opts.max_payload_bytes, excerpt_chars=opts.excluded_excerpt_chars,
         ),
-        ExcludeMarked(exclusion_writer=ctx.exclusion_writer("warc_reader")),
-        UrlBlocklistFilter(opts.url_blocklist, exclusion_writer=ctx.exclusion_writer("url_blocklist")),
+        ExcludeMarked(exclusion_writer=writer("warc_reader")),
+        UrlBlocklistFilter(opts.url_blocklist, exclusion_writer=writer("url_blocklist")),
         JapanesePrecheck(
-            opts.require_japanese_marker, excerpt_chars=opts.excluded_excerpt_chars,
-            exclusion_writer=ctx.exclusion_writer("ja_precheck"),
+            opts.japanese_precheck, tuple(opts.languages), opts.lang_min_score, model_path=opts.lid_model_path,
+            max_chars=opts.lang_max_chars, excerpt_chars=opts.excluded_excerpt_chars,
+            exclusion_writer=writer("ja_precheck"),
         ),
+    ]
+
+
+def build(ctx: StageContext) -> list:
+    opts: Options = ctx.options  # type: ignore[assignment]
+    licences = {source.name: source.licence for source, _ in ctx.sources if source.licence}
+    work = ctx.stage_dir / "work"
+    extract = [
+        *_reader_and_precheck(ctx, opts, accounting=True),
         CcLicenceTagger(licences),
-        HtmlToText(opts.extractor, trim=opts.trim_edges, timeout_s=opts.extraction_timeout_s),
+        HtmlToText(
+            opts.extractor, trim=opts.trim_edges, timeout_s=opts.extraction_timeout_s,
+            host_tables=str(work / "host_tables") if opts.host_boilerplate else None, extract_feeds=opts.extract_feeds,
+        ),
         ExtractionResultFilter(exclusion_writer=ctx.exclusion_writer("extraction")),
         LanguageIdFilter(
             tuple(opts.languages), opts.lang_min_score, model_path=opts.lid_model_path,
@@ -113,10 +181,69 @@ def build(ctx: StageContext) -> list:
         ),
         ctx.shard_writer(),
     ]
+    if not opts.host_boilerplate:
+        return extract
+    config = _boilerplate_config(opts)
+    tasks = max(1, min(ctx.executor.tasks, len(ctx.inputs) or 1))
+    return [
+        Pass("host_blocks", [
+            *_reader_and_precheck(ctx, opts, accounting=False),
+            HostBlockCounter(str(work / "host_blocks"), config, buckets=opts.boilerplate_buckets),
+        ], tasks=tasks),
+        Pass("host_tables", [HostBoilerplateTables(str(work / "host_blocks"), str(work / "host_tables"), config)],
+             tasks=opts.boilerplate_buckets),
+        Pass("extract", extract, tasks=tasks, accounting=True),
+    ]
+
+
+# hosts listed one by one in the report (by boilerplate characters removed); the rest are in the totals
+REPORT_HOSTS = 20
+
+
+def _extras(folder) -> list[tuple[dict, dict]]:
+    """(metadata columns, extra dict) of every document in a folder of our parquet shards."""
+    out = []
+    for path in parquet_files(folder):
+        meta = pq.read_table(path, columns=["metadata"]).column("metadata").combine_chunks()
+        for row in meta.to_pylist():
+            extra = row.get("extra")
+            out.append((row, json.loads(extra) if extra else {}))
+    return out
+
+
+def host_boilerplate_figures(kept: list[tuple[dict, dict]], excluded: list[tuple[dict, dict]]) -> dict:
+    """Per host with a learned table: pages, pages excluded as boilerplate_only, characters of
+    page text removed as the host's repeated blocks, and their share of all its page text."""
+    hosts: dict[str, Counter] = {}
+    for row, extra in kept + excluded:
+        if "page_text_chars" not in extra:
+            continue
+        entry = hosts.setdefault(host_of(row.get("url")) or "unknown", Counter())
+        entry["pages"] += 1
+        entry["boilerplate_only"] += row.get("reason") == "boilerplate_only"
+        entry["boilerplate_chars"] += extra.get("boilerplate_chars", 0)
+        entry["page_text_chars"] += extra["page_text_chars"]
+    rows = [
+        {"host": host, "pages": c["pages"], "boilerplate_only": c["boilerplate_only"],
+         "boilerplate_chars": c["boilerplate_chars"], "page_text_chars": c["page_text_chars"],
+         "share": round(c["boilerplate_chars"] / c["page_text_chars"], 4) if c["page_text_chars"] else 0.0}
+        for host, c in hosts.items()
+    ]
+    rows.sort(key=lambda r: (-r["boilerplate_chars"], r["host"]))
+    total = sum((Counter({k: r[k] for k in ("pages", "boilerplate_only", "boilerplate_chars", "page_text_chars")})
+                 for r in rows), Counter())
+    return {
+        "host_boilerplate": rows[:REPORT_HOSTS],
+        "host_boilerplate_totals": {
+            "hosts": len(rows), **{k: total[k] for k in ("pages", "boilerplate_only", "boilerplate_chars", "page_text_chars")},
+            "share": round(total["boilerplate_chars"] / total["page_text_chars"], 4) if total["page_text_chars"] else 0.0,
+        },
+    }
 
 
 def figures(ctx: StageContext, report: dict) -> dict:
-    """WARC record types, and how the kept pages were decoded and licensed."""
+    """WARC record types, how the kept pages were decoded, extracted and licensed, and each
+    host's boilerplate share."""
     reader = next((v for k, v in report.get("steps", {}).items() if "WARC" in k), {})
     records = {k.removeprefix("record_"): int(v) for k, v in reader.items() if k.startswith("record_")}
     anomalies = {
@@ -124,22 +251,22 @@ def figures(ctx: StageContext, report: dict) -> dict:
         if k in ("bad_warc_date", "resync", "content_encoding_not_applied", "warc_truncated_by_crawler",
                  "charset_replacement_chars")
     }
-    charsets: Counter = Counter()
-    charset_sources: Counter = Counter()
-    langs: Counter = Counter()
-    for path in parquet_files(ctx.shards_dir):
-        meta = pq.read_table(path, columns=["metadata"]).column("metadata").combine_chunks()
-        charsets.update(v or "unknown" for v in meta.field("charset").to_pylist())
-        langs.update(v or "unknown" for v in meta.field("lang").to_pylist())
-        for extra in meta.field("extra").to_pylist():
-            charset_sources[(json.loads(extra) if extra else {}).get("charset_source", "unknown")] += 1
-    return {
+    kept = _extras(ctx.shards_dir)
+    charsets = Counter(row.get("charset") or "unknown" for row, _ in kept)
+    langs = Counter(row.get("lang") or "unknown" for row, _ in kept)
+    charset_sources = Counter(extra.get("charset_source", "unknown") for _, extra in kept)
+    extractors = Counter(extra.get("extractor", "unknown") for _, extra in kept)
+    out = {
         "warc_records": records,
         "input_anomalies": anomalies,
         "kept_charsets": dict(charsets.most_common()),
         "kept_charset_sources": dict(charset_sources.most_common()),
         "kept_languages": dict(langs.most_common()),
+        "kept_extractors": dict(extractors.most_common()),
     }
+    if ctx.options.host_boilerplate:  # type: ignore[attr-defined]
+        out.update(host_boilerplate_figures(kept, _extras(ctx.excluded_dir)))
+    return out
 
 
 STAGE = DatatroveStage(

@@ -21,6 +21,18 @@ docs/ingest_web.md, printed by `python benchmarks/ingest_web.py`):
   Swallow settings (no comments, no tables) score lower here: dropping tables loses
   table-layout pages entirely.
 
+Every extractor's lines then go through `text_cleanup.clean_lines`: table cells and layout
+gaps onto lines of their own, paywall notices dropped.
+
+With per-host boilerplate tables (host_boilerplate.py, learned in a first pass), a page of a
+known host has its host's repeated blocks blanked before any extractor sees it, so a
+ranking sidebar or menu repeated on every page can no longer be the block an extractor
+chooses: it competes only with the page's own blocks. When the extractor then finds no main
+text (the page's own text is a short description it deems too small), the page's own
+blocks, edge-trimmed, are the text (`extractor = own_blocks`); a page made only of repeated
+blocks is `boilerplate_only`. Feeds (RSS/Atom), when the stage lets them in, go to
+feed_text.py instead (`extractor = feed`).
+
 Extraction runs in datatrove's `ExtractorSandbox` (a forked worker process) so that a
 pathological page that takes longer than `timeout_s` is abandoned and the worker replaced;
 the page is kept in the excluded shards as `extraction_timeout`. The step never drops a
@@ -36,6 +48,10 @@ from typing import Literal
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.filters.base_filter import BaseFilter
+
+from filters.web.feed_text import feed_text, is_feed
+from filters.web.host_boilerplate import host_of, load_tables, prune_page
+from filters.web.text_cleanup import clean_lines
 
 Extractor = Literal["hybrid", "resiliparse", "trafilatura"]
 EXTRACTORS: tuple[str, ...] = ("hybrid", "resiliparse", "trafilatura")
@@ -103,23 +119,19 @@ def prepare_html(page: str, keep_single_characters: bool = True) -> str:
     return page
 
 
-def _normalize_lines(text: str) -> str:
-    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
-
-
 def resiliparse_text(page: str) -> str:
-    """Resiliparse's main-content text (Japanese fixes applied), lines stripped, no trimming."""
+    """Resiliparse's main-content text (Japanese fixes applied), lines cleaned, no trimming."""
     from resiliparse.extract.html2text import extract_plain_text
     from resiliparse.parse.html import HTMLTree
 
     text = extract_plain_text(
         HTMLTree.parse(prepare_html(page)), main_content=True, alt_texts=False, links=False, list_bullets=False,
     )
-    return _normalize_lines(text.replace(_ZWSP, ""))
+    return clean_lines(text.replace(_ZWSP, ""))
 
 
 def trafilatura_text(page: str) -> str:
-    """Trafilatura's main text with datatrove's settings, in fast mode, lines stripped."""
+    """Trafilatura's main text with datatrove's settings, in fast mode, lines cleaned."""
     from trafilatura import extract
 
     # datatrove's Trafilatura settings without deduplicate (a process-wide cache: the output
@@ -128,7 +140,7 @@ def trafilatura_text(page: str) -> str:
         prepare_html(page, keep_single_characters=False), favor_precision=True, include_comments=False,
         deduplicate=False, fast=True,
     )
-    return _normalize_lines(text or "")
+    return clean_lines(text or "")
 
 
 def extract_with_source(page: str, extractor: Extractor = "hybrid", trim: bool = True) -> tuple[str, str]:
@@ -153,6 +165,30 @@ def extract_text(page: str, extractor: Extractor = "hybrid", trim: bool = True) 
     return extract_with_source(page, extractor, trim)[0]
 
 
+def extract_page(
+    page: str, boilerplate: frozenset[int] | None = None, extractor: Extractor = "hybrid", trim: bool = True,
+    feeds: bool = False,
+) -> tuple[str, str, int, int]:
+    """(text, what produced it, boilerplate characters blanked, characters of text on the page).
+
+    `boilerplate` is the page's host's table of repeated blocks (None: no table). What
+    produced the text is an extractor's name, `own_blocks` (the extractor found nothing once
+    the boilerplate was gone; the page's own blocks are the text), `feed`, or
+    `boilerplate_only` (no text: every block of the page is its host's boilerplate)."""
+    if feeds and is_feed(page):
+        return feed_text(page), "feed", 0, 0
+    if not boilerplate:
+        return (*extract_with_source(page, extractor, trim), 0, 0)
+    pruned = prune_page(page, boilerplate)
+    if pruned.boilerplate_only:
+        return "", "boilerplate_only", pruned.removed_chars, pruned.text_chars
+    text, used = extract_with_source(pruned.page, extractor, trim)
+    if pruned.removed_chars and not text.strip():
+        own = clean_lines(pruned.own_text)
+        text, used = (trim_edges(own) if trim else own), "own_blocks"
+    return text, used, pruned.removed_chars, pruned.text_chars
+
+
 def _import_extractors(extractor: Extractor) -> None:
     """Import the libraries before the sandbox forks, so its worker inherits them and its
     start-up (which counts against the first page's time limit) stays short."""
@@ -165,10 +201,13 @@ def _import_extractors(extractor: Extractor) -> None:
 class HtmlToText(PipelineStep):
     """Replaces each page's HTML by its main text; failures are marked, never dropped here.
 
-    Sets `metadata["html_chars"]` and `metadata["extractor"]` (which extractor gave the
-    text: with `hybrid`, resiliparse or trafilatura; counted as `extracted_by_<name>`); on
-    failure keeps the HTML as text and sets
-    `metadata["extraction_failure"]` to `extraction_timeout` or `extraction_error`, which
+    Sets `metadata["html_chars"]` and `metadata["extractor"]` (what gave the text: with
+    `hybrid`, resiliparse or trafilatura; `own_blocks`, `feed`; counted as
+    `extracted_by_<name>`). With `host_tables` (the folder pass 2 of host_boilerplate.py
+    wrote), pages of hosts with learned boilerplate also get `boilerplate_chars` (text
+    removed as the host's repeated blocks) and `page_text_chars` (all text on the page). On
+    failure it keeps the HTML as text and sets `metadata["extraction_failure"]` to
+    `extraction_timeout`, `extraction_error` or `boilerplate_only`, which
     `ExtractionResultFilter` turns into an exclusion.
     """
 
@@ -176,7 +215,10 @@ class HtmlToText(PipelineStep):
     type = "🛢 - EXTRAC"
     _requires_dependencies = ["resiliparse", "trafilatura"]
 
-    def __init__(self, extractor: Extractor = "hybrid", trim: bool = True, timeout_s: float | None = 5.0):
+    def __init__(
+        self, extractor: Extractor = "hybrid", trim: bool = True, timeout_s: float | None = 5.0,
+        host_tables: str | None = None, extract_feeds: bool = False,
+    ):
         super().__init__()
         if extractor not in EXTRACTORS:
             raise ValueError(f"unknown extractor {extractor!r}; one of {EXTRACTORS}")
@@ -185,29 +227,45 @@ class HtmlToText(PipelineStep):
         # datatrove's extractors default to 1 s per page; we allow 5 s because the worker's
         # start-up counts against the first page and these machines are shared
         self.timeout_s = timeout_s
+        self.host_tables = host_tables
+        self.extract_feeds = extract_feeds
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        extract = functools.partial(extract_with_source, extractor=self.extractor, trim=self.trim)
+        extract = functools.partial(extract_page, extractor=self.extractor, trim=self.trim, feeds=self.extract_feeds)
+        tables = load_tables(self.host_tables) if self.host_tables else {}
+        self.stat_update("hosts_with_boilerplate_table", value=len(tables))
         _import_extractors(self.extractor)
         if not self.timeout_s:
             for doc in data:
-                yield self._one(doc, extract)
+                yield self._one(doc, extract, tables)
             return
         from datatrove.pipeline.extractors.base import ExtractorSandbox
 
         with ExtractorSandbox(timeout=self.timeout_s, warmup_text="") as sandbox:
-            for doc in data:
-                yield self._one(doc, functools.partial(sandbox.process_document, extract_fn=extract))
+            def in_sandbox(page: str, boilerplate: frozenset[int] | None):
+                return sandbox.process_document((page, boilerplate), extract_fn=extract)  # the worker calls extract(*args)
 
-    def _one(self, doc: Document, extract) -> Document:
+            for doc in data:
+                yield self._one(doc, in_sandbox, tables)
+
+    def _one(self, doc: Document, extract, tables: dict[str, frozenset[int]]) -> Document:
         self.stat_update("pages")
         doc.metadata["html_chars"] = len(doc.text)
+        boilerplate = tables.get(host_of(doc.metadata.get("url"))) if tables else None
         with self.track_time():
             try:
-                doc.text, used = extract(doc.text)
-                doc.metadata["extractor"] = used
-                self.stat_update("extracted")
-                self.stat_update(f"extracted_by_{used}")
+                text, used, removed, page_chars = extract(doc.text, boilerplate)
+                if boilerplate is not None:
+                    doc.metadata["boilerplate_chars"], doc.metadata["page_text_chars"] = removed, page_chars
+                    self.stat_update("boilerplate_chars", value=removed)
+                if used == "boilerplate_only":
+                    self.stat_update("boilerplate_only")
+                    doc.metadata["extraction_failure"] = "boilerplate_only"
+                else:
+                    doc.text = text
+                    doc.metadata["extractor"] = used
+                    self.stat_update("extracted")
+                    self.stat_update(f"extracted_by_{used}")
             except TimeoutError:
                 self.stat_update("extraction_timeout")
                 doc.metadata["extraction_failure"] = "extraction_timeout"

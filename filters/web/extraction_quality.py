@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from filters.web.charset import decode_body
+from filters.web.feed_text import is_feed
 from filters.web.http_payload import media_type
 
 _SPACE = re.compile(r"\s+")
@@ -162,11 +163,6 @@ def feed_visible_text(feed: str) -> str:
                 continue
             lines.append(html_visible_text(f"<body>{text}</body>") if _LOOKS_LIKE_MARKUP.search(text) else _lines(text))
     return "\n".join(line for line in lines if line)
-
-
-def is_feed(page: str) -> bool:
-    """An RSS (0.9x, 1.0/RDF, 2.0) or Atom document: its root element, after any prolog."""
-    return re.match(r"\s*(?:<\?[^>]*\?>\s*|<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*<(?:rss|feed|rdf:RDF)\b", page, re.DOTALL) is not None
 
 
 def visible_text(page: str) -> str:
