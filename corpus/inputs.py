@@ -9,7 +9,7 @@ from pathlib import Path
 from corpus.config import ConfigError
 
 # folders of a stage directory that hold bookkeeping, not data
-BOOKKEEPING = {"logs", "completions", "stats", "excluded", "passes", "work"}
+BOOKKEEPING = {"logs", "completions", "stats", "excluded", "passes", "work", ".jacorpus"}
 
 
 def stage_output_files(stage_dir: Path) -> list[str]:

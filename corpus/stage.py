@@ -11,12 +11,17 @@ A stage module in `pipelines/` declares a `STAGE` object:
 
 Either way the runner writes `<stage>/report.json` with `documents: {in, kept, excluded}`
 and `excluded_by_reason`, and fails the stage when in != kept + excluded.
+
+Around that, the runner keeps an operator's mistakes from costing data: it writes only
+into a directory that is new, empty or marked as this stage's own (`corpus.stage_dir`),
+holds a lock on it while it runs (`corpus.run_lock`), and records what the stage ran on
+(`corpus.fingerprint`), so that a rerun on other inputs or options stops with one line
+instead of answering "already complete".
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,10 +30,17 @@ from typing import Callable
 from pydantic import BaseModel
 
 from corpus.accounting import check, documents_in, merge_task_stats, step_stats, summarize_shards
-from corpus.config import ExecutorConfig
+from corpus.config import ConfigError, ExecutorConfig
 from corpus.executors import make_executor
+from corpus.fingerprint import changes, fingerprint
 from corpus.manifest import Source
+from corpus.run_lock import DirectoryLock
 from corpus.shards import ExclusionWriter, ShardWriter
+from corpus.stage_dir import OWN, STARTED, check_output_dir, claim, clear
+
+
+class StaleStageError(ConfigError):
+    """A finished (or half-run) stage was asked to continue on other inputs or options."""
 
 
 @dataclass
@@ -160,15 +172,56 @@ class FunctionStage(Stage):
         return report
 
 
+def _summary(found: list[str], limit: int = 3) -> str:
+    text = "; ".join(found[:limit]) + (f"; and {len(found) - limit} more change(s)" if len(found) > limit else "")
+    return text if len(text) <= 400 else text[:397] + "..."
+
+
+def check_not_stale(stage: Stage, ctx: StageContext) -> None:
+    """Refuse to call a finished stage done when its inputs or options changed since it ran."""
+    report_path = ctx.stage_dir / "report.json"
+    if ctx.force or not stage.is_complete(ctx):
+        return
+    recorded = json.loads(report_path.read_text()).get("fingerprint")
+    if recorded is not None and (found := changes(recorded, ctx.inputs, ctx.options.model_dump(mode="json"))):
+        raise StaleStageError(f"{ctx.name}: {ctx.stage_dir} was finished on other inputs or options "
+                              f"({_summary(found)}); rerun with --force to redo it")
+
+
 def run_stage(stage: Stage, ctx: StageContext) -> dict | None:
     """Run one stage unless its report says it is already done; returns its report."""
+    check_output_dir(ctx.stage_dir, ctx.name, ctx.inputs)
+    claim(ctx.stage_dir, ctx.name)
+    with DirectoryLock(ctx.stage_dir, f"jacorpus {ctx.name}"):
+        return _run_locked(stage, ctx)
+
+
+def _start(ctx: StageContext) -> dict:
+    """The fingerprint this run works on; a run resumed after a kill must see the inputs it started on."""
+    started_path = ctx.stage_dir / OWN / STARTED
+    options = ctx.options.model_dump(mode="json")
+    previous = None
+    if ctx.force:
+        clear(ctx.stage_dir)
+    elif started_path.is_file():
+        previous = json.loads(started_path.read_text())
+        if found := changes(previous, ctx.inputs, options):
+            raise StaleStageError(f"{ctx.name}: {ctx.stage_dir} holds an unfinished run started on other inputs or "
+                                  f"options ({_summary(found)}); rerun with --force to start it over")
+    record = fingerprint(ctx.inputs, options, known=(previous or {}).get("inputs"))
+    tmp = started_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, indent=1, ensure_ascii=False))
+    tmp.replace(started_path)
+    return record
+
+
+def _run_locked(stage: Stage, ctx: StageContext) -> dict | None:
     report_path = ctx.stage_dir / "report.json"
     if stage.is_complete(ctx) and not ctx.force:
+        check_not_stale(stage, ctx)
         ctx.say(f"[{ctx.name}] already complete ({report_path}); nothing to do (use --force to rerun)")
         return json.loads(report_path.read_text())
-    if ctx.force and ctx.stage_dir.exists():
-        shutil.rmtree(ctx.stage_dir)
-    ctx.stage_dir.mkdir(parents=True, exist_ok=True)
+    record = _start(ctx)
     ctx.say(f"[{ctx.name}] reads {stage.reads}; writes {ctx.stage_dir}")
     started = time.time()
     report = stage.execute(ctx)
@@ -183,6 +236,7 @@ def run_stage(stage: Stage, ctx: StageContext) -> dict | None:
         "inputs": len(ctx.inputs),
         "options": ctx.options.model_dump(mode="json"),
         **report,
+        "fingerprint": record,
     }
     tmp = report_path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))

@@ -43,12 +43,12 @@ def build(ctx):
 stage = DatatroveStage(name="lines", options=Opts, reads="", writes="", build=build)
 inputs = sys.argv[2:]
 run_stage(stage, StageContext(name="lines", stage_dir=Path(sys.argv[1]), inputs=inputs, options=Opts(),
-                              executor=ExecutorConfig(tasks=3, workers=1), quiet=True))
+                              executor=ExecutorConfig(tasks=3, workers={workers}), quiet=True))
 """
 
 
-def start(out: Path, inputs: list[str], delay: float) -> subprocess.Popen:
-    code = RUNNER.format(root=str(ROOT), here=str(HERE), delay=delay)
+def start(out: Path, inputs: list[str], delay: float, workers: int = 1) -> subprocess.Popen:
+    code = RUNNER.format(root=str(ROOT), here=str(HERE), delay=delay, workers=workers)
     return subprocess.Popen([sys.executable, "-c", code, str(out), *inputs],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
@@ -115,3 +115,36 @@ def test_sigkill_then_rerun_gives_the_uninterrupted_output(point, inputs, refere
     assert kept(out) == reference
     assert not list(out.rglob("*.partial"))
     assert (out / "report.json").exists()
+
+
+def live_processes_in_group(pgid: int) -> list[int]:
+    """Processes of a process group that still run (zombies waiting for a reaper do not count)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_killing_only_the_main_process_takes_its_workers_with_it(inputs, reference, tmp_path):
+    """A pool worker that outlives its main process would rename files under the rerun's feet
+    (FileNotFoundError) and hold the directory; datatrove's Manager would outlive it forever."""
+    out = tmp_path / "out"
+    proc = start(out, inputs, delay=0.02, workers=3)
+    try:
+        wait_for(lambda: any((out / "shards").glob("*.partial")))
+        assert len(live_processes_in_group(proc.pid)) > 1  # the pool is running
+        os.kill(proc.pid, signal.SIGKILL)  # the main process only, as `kill PID` from a shell would
+        proc.wait(timeout=30)
+        wait_for(lambda: not live_processes_in_group(proc.pid), timeout=10)
+    finally:
+        if live_processes_in_group(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)
+    rerun = start(out, inputs, delay=0.0, workers=3)
+    assert rerun.wait(timeout=120) == 0
+    assert kept(out) == reference
+    assert not list(out.rglob("*.partial"))
