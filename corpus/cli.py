@@ -61,6 +61,7 @@ def _add_stage_args(p: argparse.ArgumentParser, stage: str) -> None:
     p.add_argument("--tasks", type=int, default=1, help="datatrove tasks (inputs are split across tasks by file)")
     p.add_argument("--workers", type=int, default=-1, help="tasks run at once; -1 = all")
     p.add_argument("--force", action="store_true", help="rerun even if the output directory holds a finished stage")
+    p.add_argument("--allow-empty", action="store_true", help="inputs that yield 0 documents are not an error")
     p.add_argument("--quiet", "-q", action="store_true")
     if stage.startswith("ingest_"):
         p.add_argument("--source-name", default="cli", help="dataset name recorded on each document")
@@ -90,7 +91,8 @@ def _run_standalone_stage(args: argparse.Namespace) -> int:
         kind = args.stage.split("_", 1)[1]
         sources = [(Source(name=args.source_name, kind=kind, paths=args.input, licence=args.licence), inputs)]
     ctx = StageContext(name=args.stage, stage_dir=Path(args.output), inputs=inputs, options=opts,
-                       executor=executor, sources=sources, force=args.force, quiet=args.quiet)
+                       executor=executor, sources=sources, force=args.force, quiet=args.quiet,
+                       allow_empty=args.allow_empty)
     run_stage(stage, ctx)
     return 0
 
@@ -101,7 +103,8 @@ def _run(args: argparse.Namespace) -> int:
     config = args.config
     if config is None:
         config = _prepare_demo(args.quiet)
-    reports = run_pipeline(config, force=args.force, quiet=args.quiet, only=args.stage or None)
+    reports = run_pipeline(config, force=args.force, quiet=args.quiet, only=args.stage or None,
+                           allow_empty=args.allow_empty)
     if not args.quiet and reports:
         from corpus.report import print_run_report
 
@@ -193,6 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("config", nargs="?", help="pipeline YAML (see pipelines/*.yaml)")
     p.add_argument("--stage", action="append", help="run only these stages (repeatable)")
     p.add_argument("--force", action="store_true", help="rerun stages that already finished")
+    p.add_argument("--allow-empty", action="store_true",
+                   help="a stage whose sources or inputs yield 0 documents is not an error")
     p.add_argument("--quiet", "-q", action="store_true")
     p.set_defaults(func=_run)
 

@@ -16,6 +16,7 @@ from pydantic import Field, field_validator, model_validator
 
 from corpus import __version__
 from corpus.config import ConfigError, Strict, load_yaml, validate
+from corpus.input_formats import TextFormat
 from corpus.inputs import resolve_inputs
 from corpus.remote_sources import Remote
 from corpus.safe_names import plain_name_problem
@@ -36,12 +37,16 @@ class LicencePolicy(Strict):
 
 class Source(Strict):
     name: str
-    kind: Literal["web", "wiki", "code"]
+    kind: Literal["web", "wiki", "code", "text"] = Field(
+        description="web | wiki | code: raw inputs for that ingest stage; text: already-extracted documents "
+                    "(jsonl, parquet with a text column, .txt) that skip ingest and enter the filter stage")
     paths: list[str] = Field(default_factory=list, description="files, directories, globs or URLs; relative to the manifest")
     remote: Remote | None = Field(None, description="what `jacorpus fetch` downloads (Common Crawl, Wikipedia, git, URLs)")
     licence: str | None = Field(None, description="licence of the whole source when known (e.g. CC-BY-SA-4.0)")
     licence_policy: LicencePolicy | None = None
     sha256: dict[str, str] = Field(default_factory=dict, description="file name -> expected sha256")
+    read: TextFormat = Field(default_factory=TextFormat, description="kind text: text/id keys, .txt splitting, "
+                                                                     "metadata.source of the documents")
     description: str = ""
 
     @field_validator("name")

@@ -54,6 +54,12 @@ def input_problem(path: str, directories: bool = False) -> str | None:
     return "special_file"
 
 
+def excluded_document(step: str, doc_id: str, reason: str, path: str, text: str = "", **metadata) -> Document:
+    """A record a reader could not turn into a document, marked for `ExcludeMarked` with a
+    named reason: it is counted in and written to the excluded shards, never dropped."""
+    return Document(text=text, id=doc_id, metadata={**metadata, "path": path, "excluded_by": step, "reason": reason})
+
+
 def _size(path: str) -> int:
     try:
         return os.path.getsize(path)
@@ -88,11 +94,7 @@ class PathListReader(PipelineStep):
 
     def excluded(self, doc_id: str, reason: str, path: str, text: str = "", **metadata) -> Document:
         """A document that the reader itself excludes (unparseable record, passed-over page)."""
-        return Document(
-            text=text,
-            id=doc_id,
-            metadata={"path": path, "excluded_by": self.name, "reason": reason, **metadata},
-        )
+        return excluded_document(self.name, doc_id, reason, path, text, **metadata)
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         if data:

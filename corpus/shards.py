@@ -6,12 +6,15 @@ the fixed schema of `corpus.schema`, so any stage can read any other stage's out
 
 from __future__ import annotations
 
+import os
 from typing import Iterator
 
 from datatrove.data import Document
 from datatrove.pipeline.writers import ParquetWriter
 
-from corpus.readers import PathListReader
+from corpus.input_formats import SHARD_COLUMNS
+from corpus.parquet_rows import iter_rows
+from corpus.readers import PathListReader, excluded_document
 from corpus.schema import SCHEMA, row_to_document, writer_adapter
 
 
@@ -99,13 +102,35 @@ class ExclusionWriter(ShardWriter):
         super().write(document, rank, **kwargs)
 
 
+def shard_documents(path: str, step: str, batch_size: int = 1000) -> Iterator[Document]:
+    """Every row of one of our shards as a Document, in order; a row that cannot be read
+    (invalid UTF-8, a broken row group) is one excluded document, not the end of the file."""
+    import pyarrow.parquet as pq
+    from datatrove.io import get_datafolder
+
+    folder = get_datafolder(os.path.dirname(path) or ".")
+    with folder.open(os.path.basename(path), "rb") as f:
+        names = pq.read_schema(f).names
+        missing = SHARD_COLUMNS - set(names)
+        if missing:  # refuse the whole file, by name, rather than read empty rows from it
+            raise ValueError(f"{path} is not a jacorpus shard: no column(s) {', '.join(sorted(missing))}")
+        f.seek(0)
+        for row in iter_rows(f, columns=["text", "id", "metadata"], batch_size=batch_size):
+            if row.reason is None:
+                yield row_to_document(row.values)
+                continue
+            doc_id = row.values.get("id") or f"{path}#{row.index}"
+            text = row.values.get("text") or ""
+            yield excluded_document(step, str(doc_id), row.reason, path, text, detail=row.detail, row=row.index)
+
+
 class ShardReader(PathListReader):
     """Reads parquet shards of our schema (any previous stage's output) back into Documents.
 
-    Takes an explicit file list, so one stage can read several stages' shards (the filter
-    stage reads ingest_web, ingest_wiki and ingest_code). Every row becomes a document,
-    also rows with empty text: datatrove's base reader skips those silently, which would
-    break in = kept + excluded downstream.
+    Takes an explicit file list, so one stage can read several stages' shards. Every row
+    becomes a document, also rows with empty text: datatrove's base reader skips those
+    silently, which would break in = kept + excluded downstream. Stages read through
+    `corpus.document_reader.DocumentReader`, which also takes jsonl, any parquet and text.
     """
 
     name = "📖 shards"
@@ -115,12 +140,4 @@ class ShardReader(PathListReader):
         self.batch_size = batch_size
 
     def read_path(self, path: str) -> Iterator[Document]:
-        import pyarrow.parquet as pq
-
-        with pq.ParquetFile(path, pre_buffer=False) as pf:
-            missing = {"text", "id", "metadata"} - set(pf.schema_arrow.names)
-            if missing:  # refuse the whole file, by name, rather than read empty rows from it
-                raise ValueError(f"{path} is not a jacorpus shard: no column(s) {', '.join(sorted(missing))}")
-            for batch in pf.iter_batches(batch_size=self.batch_size, columns=["text", "id", "metadata"]):
-                for row in batch.to_pylist():
-                    yield row_to_document(row)
+        yield from shard_documents(path, self.name, self.batch_size)

@@ -29,7 +29,8 @@ from pydantic import Field, model_validator
 
 from corpus.config import Strict
 from corpus.exclusion import ExcludeMarked
-from corpus.shards import ShardReader
+from corpus.document_reader import document_reader
+from corpus.input_formats import InputOptions
 from corpus.stage import DatatroveStage, Pass, StageContext
 from filters.dedup.char_minhash import CharMinhashSignature
 from filters.dedup.cluster import PriorityMinhashCluster
@@ -66,6 +67,8 @@ class Options(Strict):
     )
     prefer_longer: bool = Field(True, description="within a source, the longer copy survives")
     example_pairs: int = Field(5, ge=0, le=100, description="near-duplicate pairs shown in the report")
+    input: InputOptions = Field(default_factory=InputOptions, description="how to read inputs that are not our "
+                                "shards: jsonl / parquet text key, id key, .txt splitting (docs/inputs.md)")
 
     @model_validator(mode="after")
     def _sources_once(self) -> Options:
@@ -97,7 +100,7 @@ def build(ctx: StageContext) -> list[Pass]:
 
     # a file the reader cannot read becomes one marked record; both passes drop it before
     # documents are numbered, and the filter pass (the accounting one) writes it to excluded/
-    signature_steps = [ShardReader(ctx.inputs), ExcludeMarked(), CharMinhashSignature(str(signatures), config)]
+    signature_steps = [document_reader(ctx), ExcludeMarked(), CharMinhashSignature(str(signatures), config)]
     cluster_steps = []
     if options.exact:
         signature_steps.append(ExactDedupSignatureWithId(str(exact_sigs), exact_dedup_config(priority)))
@@ -115,7 +118,7 @@ def build(ctx: StageContext) -> list[Pass]:
         Pass(
             "filter",
             [
-                ShardReader(ctx.inputs),
+                document_reader(ctx, check=False),  # checked once, above
                 ExcludeMarked(exclusion_writer=ctx.exclusion_writer("reader")),
                 DuplicateMarker(str(work), str(signatures)),
                 ExactDuplicateFilter(exclusion_writer=ctx.exclusion_writer("exact_dedup")),
@@ -131,7 +134,7 @@ def build(ctx: StageContext) -> list[Pass]:
 STAGE = DatatroveStage(
     name="dedup",
     options=Options,
-    reads="filtered shards (parquet)",
+    reads="filtered shards (or jsonl, parquet, txt)",
     writes="deduplicated shards",
     build=build,
     figures=dedup_figures,

@@ -19,7 +19,8 @@ from pydantic import Field
 
 from corpus.config import Strict
 from corpus.exclusion import ExcludeMarked
-from corpus.shards import ShardReader
+from corpus.document_reader import document_reader
+from corpus.input_formats import InputOptions
 from corpus.stage import DatatroveStage, StageContext
 from filters.licence.policy import LicenceOptions, LicencePolicyFilter
 from filters.pii.masking import PIIDensityFilter, PIIMasker
@@ -39,6 +40,8 @@ class Options(Strict):
     quality: QualityOptions = Field(default_factory=QualityOptions, description="quality rules (web), Swallow defaults")
     pii: PIIOptions = Field(default_factory=PIIOptions, description="PII masking (all sources)")
     licence: LicenceOptions = Field(default_factory=LicenceOptions, description="licence policy (all sources)")
+    input: InputOptions = Field(default_factory=InputOptions, description="how to read inputs that are not our "
+                                "shards: jsonl / parquet text key, id key, .txt splitting (docs/inputs.md)")
     max_document_chars: int | None = Field(
         1_000_000, ge=1, description="documents longer than this are excluded as document_too_large before any "
         "analysis (memory: ~300 MB per million characters); a whole novel is ~700k. null: no cap")
@@ -47,7 +50,7 @@ class Options(Strict):
 def build(ctx: StageContext) -> list:
     o: Options = ctx.options  # type: ignore[assignment]
     register_japanese_word_tokenizer()  # datatrove steps added to this pipeline get fugashi for `ja`
-    steps: list = [ShardReader(ctx.inputs), ExcludeMarked(exclusion_writer=ctx.exclusion_writer("reader"))]
+    steps: list = [document_reader(ctx), ExcludeMarked(exclusion_writer=ctx.exclusion_writer("reader"))]
     if o.max_document_chars is not None:
         steps.append(DocumentSizeFilter(o.max_document_chars, exclusion_writer=ctx.exclusion_writer("document_size")))
     steps.append(TextCleanup(o.cleanup))
@@ -83,7 +86,7 @@ def figures(ctx: StageContext, report: dict) -> dict:
 STAGE = DatatroveStage(
     name="filter",
     options=Options,
-    reads="ingest shards (parquet)",
+    reads="ingest shards, text sources (jsonl, parquet, txt)",
     writes="filtered shards",
     build=build,
     figures=figures,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpus.config import STAGE_ORDER, ConfigError, PipelineConfig, load_pipeline_config, validate
+from corpus.input_formats import check_inputs
 from corpus.inputs import resolve_inputs, stage_output_files
 from corpus.manifest import RunManifest, Source, load_source_manifest
 from corpus.stage import Stage, StageContext, run_stage
@@ -43,9 +44,11 @@ class Plan:
 
 
 def plan(config_path: str | Path, force: bool = False, quiet: bool = False,
-         only: list[str] | None = None) -> Plan:
+         only: list[str] | None = None, allow_empty: bool = False) -> Plan:
     """Validate everything and build each enabled stage's context (inputs of later
-    stages are filled in when they run, from the stage before)."""
+    stages are filled in when they run, from the stage before). A stage that reads inputs
+    the user named (sources, `inputs:`) and gets 0 documents from them fails unless
+    `allow_empty`; one fed by an earlier stage may be empty (that stage's report says why)."""
     config_path = Path(config_path)
     cfg, lines = load_pipeline_config(config_path)
     run_dir = Path(cfg.run_dir)
@@ -64,6 +67,8 @@ def plan(config_path: str | Path, force: bool = False, quiet: bool = False,
                 raise ConfigError(f"{manifest_path}: source name '{source.name}' is used twice")
             names.add(source.name)
             sources.append((source, paths))
+            if source.kind == "text":  # read by the filter stage: refuse a file no reader understands now
+                check_inputs(paths, {}, source.read)
     planned = []
     for name in STAGE_ORDER:
         stage_cfg = cfg.stages.get(name)
@@ -85,9 +90,16 @@ def plan(config_path: str | Path, force: bool = False, quiet: bool = False,
             name=name, stage_dir=run_dir / name, inputs=inputs, options=options,
             executor=(stage_cfg.executor if stage_cfg and stage_cfg.executor else cfg.executor),
             sources=stage_sources, force=force, quiet=quiet,
+            allow_empty=allow_empty or not (kind or (stage_cfg and stage_cfg.inputs)
+                                            or (name == "filter" and _text_files(stage_sources))),
         )
         planned.append(PlannedStage(stage, ctx))
     return Plan(cfg, planned, sources, fetch_records)
+
+
+def _text_files(sources: list[tuple[Source, list[str]]]) -> list[str]:
+    """Files of `kind: text` sources: already-extracted documents that enter at the filter stage."""
+    return [p for source, paths in sources if source.kind == "text" for p in paths]
 
 
 def fill_upstream_inputs(ps: PlannedStage, run_dir: Path, explicit: bool) -> None:
@@ -98,14 +110,16 @@ def fill_upstream_inputs(ps: PlannedStage, run_dir: Path, explicit: bool) -> Non
     for upstream in UPSTREAM[name]:
         if (run_dir / upstream / "report.json").is_file():
             inputs.extend(stage_output_files(run_dir / upstream))
+    if name == "filter":
+        inputs.extend(_text_files(ps.ctx.sources))
     ps.ctx.inputs = inputs
     if name == "tokenize" and getattr(ps.ctx.options, "tokenizer", "unset") is None:
         ps.ctx.options.tokenizer = str(run_dir / "tokenizer" / "tokenizer.model")
 
 
 def run_pipeline(config_path: str | Path, force: bool = False, quiet: bool = False,
-                 only: list[str] | None = None) -> dict[str, dict]:
-    p = plan(config_path, force=force, quiet=quiet, only=only)
+                 only: list[str] | None = None, allow_empty: bool = False) -> dict[str, dict]:
+    p = plan(config_path, force=force, quiet=quiet, only=only, allow_empty=allow_empty)
     cfg, planned, sources = p.config, p.stages, p.sources
     run_dir = Path(cfg.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)

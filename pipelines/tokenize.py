@@ -17,7 +17,8 @@ from pydantic import Field
 
 from corpus.config import Strict
 from corpus.exclusion import ExcludeMarked
-from corpus.shards import ShardReader
+from corpus.document_reader import document_reader
+from corpus.input_formats import InputOptions
 from corpus.stage import DatatroveStage, StageContext
 from tokenizer.backends import load_tokenizer
 from tokenizer.megatron import count, dataset_prefixes, dtype_for_vocab
@@ -36,6 +37,8 @@ class Options(Strict):
         description="per-source sampling weights for the Megatron --data-path written to metadata.json; "
                     "1.0 = natural proportion by tokens, 2.0 = seen twice as often; sources not named get 1.0",
     )
+    input: InputOptions = Field(default_factory=InputOptions, description="how to read inputs that are not our "
+                                "shards: jsonl / parquet text key, id key, .txt splitting (docs/inputs.md)")
 
 
 def _tokenizer_path(ctx: StageContext) -> str:
@@ -51,7 +54,7 @@ def _tokenizer_path(ctx: StageContext) -> str:
 def build(ctx: StageContext) -> list:
     opts: Options = ctx.options  # type: ignore[assignment]
     return [
-        ShardReader(ctx.inputs),
+        document_reader(ctx),
         ExcludeMarked(exclusion_writer=ctx.exclusion_writer("reader")),
         EmptyTextFilter(exclusion_writer=ctx.exclusion_writer("empty_text")),
         MegatronShardWriter(str(ctx.stage_dir), _tokenizer_path(ctx), add_bos=opts.add_bos,
@@ -152,7 +155,7 @@ def figures(ctx: StageContext, report: dict) -> dict:
 STAGE = DatatroveStage(
     name="tokenize",
     options=Options,
-    reads="deduplicated shards (parquet)",
+    reads="deduplicated shards (or jsonl, parquet, txt)",
     writes="Megatron .bin/.idx token shards per source + metadata.json",
     build=build,
     count_kept=count_kept,

@@ -16,12 +16,15 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections import Counter
 from collections.abc import Iterator
 from typing import Literal
 
 from pydantic import Field
 
 from corpus.config import Strict
+from corpus.document_reader import document_reader
+from corpus.input_formats import InputOptions
 from corpus.stage import FunctionStage, StageContext
 from tokenizer.backends import load_tokenizer
 from tokenizer.evaluate import evaluate, paragraphs
@@ -60,23 +63,19 @@ class Options(Strict):
                                                    "(tiny corpora such as the demo): the smallest id hashes")
     seed: int = Field(1, description="sampling and held-out seed")
     num_threads: int = Field(0, ge=0, description="SentencePiece trainer threads; 0 = all cores")
+    input: InputOptions = Field(default_factory=InputOptions, description="how to read inputs that are not our "
+                                "shards: jsonl / parquet text key, id key, .txt splitting (docs/inputs.md)")
 
 
-def _documents(paths: list[str], stats: dict) -> Iterator[tuple[str, str, str]]:
-    """(id, source, text) of every row of our parquet shards; an unreadable file is counted, not fatal."""
-    import pyarrow.parquet as pq
-
-    for path in sorted(p for p in paths if str(p).endswith(".parquet")):
-        try:
-            with pq.ParquetFile(path, pre_buffer=False) as pf:
-                for batch in pf.iter_batches(batch_size=1000, columns=["text", "id", "metadata"]):
-                    texts = batch.column("text").to_pylist()
-                    ids = batch.column("id").to_pylist()
-                    sources = batch.column("metadata").field("source").to_pylist()
-                    for doc_id, source, text in zip(ids, sources, texts):
-                        yield str(doc_id), source or "unknown", text or ""
-        except (OSError, ValueError, KeyError) as err:
-            stats.setdefault("unreadable_files", []).append({"path": str(path), "error": f"{type(err).__name__}: {err}"[:300]})
+def _documents(ctx: StageContext, excluded: Counter) -> Iterator[tuple[str, str, str]]:
+    """(id, source, text) of every input document (shards, jsonl, parquet, txt: the reader of
+    every document stage); a record the reader could not read is counted by its reason."""
+    for doc in document_reader(ctx).run():
+        reason = doc.metadata.get("reason")
+        if reason:
+            excluded[reason] += 1
+            continue
+        yield str(doc.id), doc.metadata.get("source") or "unknown", doc.text or ""
 
 
 def _train_config(o: Options) -> TrainConfig:
@@ -98,9 +97,9 @@ def run(ctx: StageContext) -> dict:
         held_out_fraction=o.held_out_fraction, held_out_max_chars=o.held_out_max_chars,
         min_held_out=o.min_held_out, seed=o.seed,
     )
-    read_stats: dict = {}
+    unreadable: Counter = Counter()
     n_in = 0
-    for index, (doc_id, source, text) in enumerate(_documents(ctx.inputs, read_stats)):
+    for index, (doc_id, source, text) in enumerate(_documents(ctx, unreadable)):
         sampler.add_document(index, doc_id, source, text)
         n_in += 1
     sample = sampler.finish()
@@ -122,11 +121,9 @@ def run(ctx: StageContext) -> dict:
 
     kept = len(sample.documents_sampled)
     held_out = sampler.documents_held_out
-    unreadable = len(read_stats.get("unreadable_files", []))
-    excluded_by_reason = {"not_sampled": n_in - kept - held_out, "held_out": held_out}
-    if unreadable:
-        excluded_by_reason["unreadable_file"] = unreadable
+    excluded_by_reason = {"not_sampled": n_in - kept - held_out, "held_out": held_out, **unreadable}
     excluded_by_reason = {k: v for k, v in excluded_by_reason.items() if v}
+    unreadable_total = sum(unreadable.values())
     figures = {
         "sentences_sampled": len(sample.sentences),
         "characters_sampled": sum(len(s) for s in sample.sentences),
@@ -146,7 +143,7 @@ def run(ctx: StageContext) -> dict:
         "config": config_record(config),
         "options": o.model_dump(mode="json"),
         "inputs": sorted(ctx.inputs),
-        "read": {"documents": n_in, **read_stats},
+        "read": {"documents": n_in, "excluded_by_reader": dict(unreadable)},
         "sample": {"by_source": sample.by_source, "documents_sampled": kept, "documents_held_out": held_out},
         "evaluation": {"on": eval_on, **evaluation},
         "tokenizer_json_check": identity,
@@ -155,7 +152,7 @@ def run(ctx: StageContext) -> dict:
     }
     (ctx.stage_dir / "training.json").write_text(json.dumps(record, indent=2, ensure_ascii=False))
     return {
-        "documents": {"in": n_in + unreadable, "kept": kept, "excluded": n_in + unreadable - kept},
+        "documents": {"in": n_in + unreadable_total, "kept": kept, "excluded": n_in + unreadable_total - kept},
         "excluded_by_reason": excluded_by_reason,
         "figures": figures,
     }
@@ -164,7 +161,7 @@ def run(ctx: StageContext) -> dict:
 STAGE = FunctionStage(
     name="tokenizer",
     options=Options,
-    reads="deduplicated shards (parquet)",
+    reads="deduplicated shards (or jsonl, parquet, txt)",
     writes="tokenizer.model + tokenizer.json",
     run=run,
 )

@@ -7,6 +7,7 @@ import collections
 import gzip
 import os
 
+import bad_inputs as bad
 import pytest
 
 from filters.web.warc_reader import WarcReader
@@ -110,15 +111,16 @@ def test_corrupt_gzip_member_costs_one_record_and_reading_resumes(tmp_path):
 
 
 @pytest.mark.parametrize("compressed", [False, True])
-def test_overstated_content_length_loses_only_its_own_record(tmp_path, compressed):
+def test_content_length_overstated_past_the_end_of_the_file_loses_no_record(tmp_path, compressed):
     liar = record(2).replace(b"Content-Length: ", b"Content-Length: 9")  # claims ~10x its real size
     records = [record(1), liar, record(3), record(4)]
     data = gz_members(*records) if compressed else b"".join(records)
-    docs, _ = read(write(tmp_path, "liar.warc.gz" if compressed else "liar.warc", data))
+    docs, stats = read(write(tmp_path, "liar.warc.gz" if compressed else "liar.warc", data))
     assert [(d.metadata["url"], d.metadata.get("reason", "kept")) for d in docs] == [
-        ("http://example.jp/1", "kept"), ("http://example.jp/2", "truncated_record"),
+        ("http://example.jp/1", "kept"), ("http://example.jp/2", "kept"),
         ("http://example.jp/3", "kept"), ("http://example.jp/4", "kept"),
     ]
+    assert docs[1].text == docs[0].text and stats["content_length_overstated"] == 1
 
 
 def test_garbage_between_plain_records_is_skipped(tmp_path):
@@ -217,3 +219,68 @@ def test_real_warc_cut_anywhere_never_raises(shared_data, tmp_path, cut):
     counts = reasons(docs)
     assert sum(counts.values()) >= 1
     assert set(counts) <= {"kept", "not_html", "truncated_record", "corrupt_record"}
+
+
+# -- a Content-Length that overstates its block hides the records after it ------------------
+
+REAL_WARC = "cc-main-2020-34_sample_non-ja.warc.gz"
+
+
+def real_responses(shared_data, count: int = 4) -> list[bytes]:
+    return [r for r in bad.warc_records(shared_data / "web" / REAL_WARC) if b"WARC-Type: response" in r[:300]][:count]
+
+
+def outcome(docs) -> list[tuple[str, str, str]]:
+    return [(d.id, d.metadata.get("reason", "kept"), d.text) for d in docs]
+
+
+@pytest.mark.parametrize("gzipped", [True, False])
+def test_record_swallowed_by_an_overstated_length_is_read_again_from_its_own_header(shared_data, tmp_path, gzipped):
+    records = real_responses(shared_data)
+    suffix = ".warc.gz" if gzipped else ".warc"
+    clean, _ = read(write(tmp_path, f"clean{suffix}", gz_members(*records) if gzipped else b"".join(records)))
+    liar, stats = read(str(bad.swallowing_warc(tmp_path / f"liar{suffix}", records, liar=1, gzipped=gzipped)))
+    assert len(clean) == 4 and stats["record_response"] == 4
+    assert outcome(liar) == outcome(clean)
+    assert stats["content_length_overstated"] == 1
+    assert liar[1].metadata["content_length_overstated"] is True
+
+
+def test_request_record_that_overstates_its_length_hides_no_response(shared_data, tmp_path):
+    records = bad.warc_records(shared_data / "web" / REAL_WARC)
+    first_request = next(i for i, r in enumerate(records) if b"WARC-Type: request" in r[:300])
+    docs, stats = read(str(bad.swallowing_warc(tmp_path / "liar.warc.gz", records, liar=first_request)))
+    assert reasons(docs) == {"kept": 16} and len({d.id for d in docs}) == 16
+    assert (stats["record_request"], stats["record_metadata"], stats["record_warcinfo"]) == (17, 16, 1)
+
+
+def test_length_overstated_into_the_next_header_still_finds_that_record(shared_data, tmp_path):
+    records = real_responses(shared_data)
+    records[1] = bad.overstate_content_length(records[1], 4 + 30)  # ends inside record 3's header lines
+    docs, stats = read(write(tmp_path, "liar.warc", b"".join(records)))
+    assert [d.id for d in docs] == [d.id for d in read(write(tmp_path, "ok.warc", b"".join(real_responses(shared_data))))[0]]
+    assert stats["record_response"] == 4
+
+
+def test_page_too_large_by_a_lying_length_does_not_hide_the_records_after_it(tmp_path):
+    records = [record(i) for i in range(5)]
+    records[1] = bad.overstate_content_length(records[1], 10_000)  # far beyond the limit, swallows 2-4
+    for name, data in (("liar.warc", b"".join(records)), ("liar.warc.gz", gz_members(*records))):
+        docs, stats = read(write(tmp_path, name, data), max_payload_bytes=2000)
+        assert [d.metadata["url"] for d in docs] == [f"http://example.jp/{i}" for i in range(5)], name
+        assert reasons(docs) == {"kept": 4, "page_too_large": 1}, name
+
+
+def test_single_gzip_stream_warc_counts_the_record_it_cannot_reach(tmp_path):
+    records = [record(i) for i in range(4)]
+    records[1] = bad.overstate_content_length(records[1], 4 + len(records[2]))
+    docs, _ = read(write(tmp_path, "one_stream.warc.gz", gzip.compress(b"".join(records), mtime=0)))
+    assert len(docs) == 4
+    assert [d.metadata.get("reason", "kept") for d in docs].count("kept") >= 3
+
+
+def test_warc_text_inside_a_real_payload_is_not_taken_for_a_hidden_record(tmp_path):
+    quoted = PAGE + b"\r\n\r\nWARC/1.0\r\nWARC-Type: response\r\nContent-Length: 5\r\n\r\nhello\r\n\r\n<p>end</p>"
+    docs, stats = read(write(tmp_path, "quoted.warc.gz", gz_members(record(1, quoted), record(2))))
+    assert reasons(docs) == {"kept": 2} and docs[0].text.endswith("<p>end</p>")
+    assert stats["warc_header_in_payload"] == 1 and "content_length_overstated" not in stats

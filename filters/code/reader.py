@@ -174,7 +174,9 @@ class CodeReader(PathListReader):
         rel = row.path or f"row{row.index}"
         licence = LicenceResult(row.licence, f"{os.path.basename(path)}#licence column", 1.0) if row.licence else \
             LicenceResult(UNKNOWN, "", 0.0)
-        if row.content is None:
+        if row.reason:  # a cell that is not UTF-8, or a row group that cannot be read
+            entry = Entry(rel, reason=row.reason)
+        elif row.content is None:
             entry = Entry(rel, reason="missing_content")
         else:
             data = row.content.encode("utf-8") if isinstance(row.content, str) else bytes(row.content)

@@ -32,6 +32,7 @@ class StackRow:
     repo: str | None
     licence: str | None
     language: str | None
+    reason: str | None = None  # the row could not be read as it is (invalid_utf8, unreadable_rows)
 
 
 class SchemaMismatch(ValueError):
@@ -65,17 +66,23 @@ def licence_value(value) -> str | None:
     return unique[0] if len(unique) == 1 else " AND ".join(f"({c})" if " " in c else c for c in unique)
 
 
+def _text(value) -> str | None:
+    return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else value
+
+
 def iter_rows(path: str, batch_size: int = 1000) -> Iterator[StackRow]:
+    """Every row, in order. Content is read as bytes (code ingest detects its charset, and
+    undecodable content is excluded as such); a row whose other cells are not valid UTF-8,
+    or that lies in an unreadable row group, comes back with `reason` set instead of ending
+    the file (corpus.parquet_rows)."""
     import pyarrow.parquet as pq
 
-    with pq.ParquetFile(path, pre_buffer=False) as pf:
-        columns = resolve_columns(pf.schema_arrow.names)
-        index = 0
-        for batch in pf.iter_batches(batch_size=batch_size, columns=list(columns.values())):
-            data = batch.to_pydict()
-            cells = {role: data[name] for role, name in columns.items()}
-            for i in range(batch.num_rows):
-                get = {role: values[i] for role, values in cells.items()}.get
-                yield StackRow(index, get("content"), get("path"), get("repo"), licence_value(get("licence")),
-                               get("language"))
-                index += 1
+    from corpus.parquet_rows import iter_rows as parquet_rows
+
+    columns = resolve_columns(pq.read_schema(path).names)
+    for row in parquet_rows(path, columns=list(columns.values()), batch_size=batch_size,
+                            binary=(columns["content"],)):
+        get = {role: row.values.get(name) for role, name in columns.items()}.get
+        licence = None if row.reason else licence_value(get("licence"))
+        yield StackRow(row.index, get("content"), _text(get("path")), _text(get("repo")), licence,
+                       _text(get("language")), row.reason)

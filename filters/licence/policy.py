@@ -63,9 +63,14 @@ class LicenceOptions(Strict):
         default_factory=lambda: LicencePolicy(allow=list(PERMISSIVE_LICENCES), unknown="exclude"),
         description="code: The Stack's permissive set; unknown excluded (The Stack, LLM-jp code)",
     )
+    text: LicencePolicy = Field(
+        default_factory=lambda: LicencePolicy(allow=None, unknown="keep"),
+        description="already-extracted text a user brings (manifest kind text, jsonl/parquet/txt given to a stage): "
+        "any licence, unknown kept as for web pages; name the licence in the manifest or with input.licence",
+    )
     default: LicencePolicy = Field(
         default_factory=LicencePolicy,
-        description="documents whose source kind is not web/wiki/code (e.g. shards from elsewhere)",
+        description="documents whose source kind is not web/wiki/code/text (e.g. shards from elsewhere)",
     )
     deny: list[str] = Field(
         default_factory=list,
@@ -91,7 +96,7 @@ class LicencePolicyFilter(BaseFilter):
     def policy_for(self, doc: Document) -> tuple[LicencePolicy, Source | None]:
         source = self.sources.get(doc.metadata.get("dataset"))
         kind = doc.metadata.get("source") or (source.kind if source else None)
-        kind_default = getattr(self.options, kind) if kind in ("web", "wiki", "code") else self.options.default
+        kind_default = getattr(self.options, kind) if kind in ("web", "wiki", "code", "text") else self.options.default
         if source is not None and source.licence_policy is not None:
             own = source.licence_policy
             if own.unknown is None:  # the manifest chose an allow list only: the kind decides unknowns

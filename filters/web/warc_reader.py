@@ -12,6 +12,9 @@ What neither library does, and this reader adds:
 - a corrupt gzip member or garbage between records ends fastwarc's iteration; we record a
   `corrupt_record` exclusion and resynchronise at the next gzip member or `WARC/` line, so
   one bad block costs one record, not the rest of the file;
+- a Content-Length that overstates its block would hide the records after it inside it;
+  every block (of every record type) is checked for a record header inside it, cut there,
+  and reading restarts at that record's own header (`warc_resync.py`);
 - an empty file or a file that is not a WARC is one excluded document (`empty_file`,
   `not_warc`), never an exception;
 - a URL (`http(s)://`, `s3://`, ...) is streamed, never stored: read forward once, with
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import os
 from collections.abc import Iterator
 from datetime import timezone
@@ -39,6 +43,7 @@ from filters.web.http_payload import (
     is_html,
     media_type,
 )
+from filters.web.warc_resync import Hidden, find_hidden, hidden_in_stream, hidden_record_offset, next_sync_point
 from filters.web.warc_stream import is_url, open_stream
 
 # Common Crawl truncates payloads at 1 MiB (WARC-Truncated: length); 4x that leaves room for
@@ -47,7 +52,6 @@ DEFAULT_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024
 # types whose bytes we still decode for the excluded shards (feeds, plain text), so a
 # reader of the exclusions sees what was passed over; other types keep no text
 _TEXT_TYPES_PREFIX = ("text/", "application/xml", "application/rss", "application/atom", "application/json")
-_RESYNC_CHUNK = 1 << 20
 # how far back a streamed (remote) WARC can be re-read after a corrupt block: the bytes
 # since the last good record, which is at most a page over max_payload_bytes plus
 # FastWARC's read-ahead; at least this much
@@ -92,24 +96,6 @@ def file_problem(path: str) -> str | None:
         return stream_problem(f)
 
 
-def _next_sync_point(stream, after: int, gzipped: bool) -> int | None:
-    """Offset of the next gzip member (or `WARC/` line) after `after`, or None. A streamed
-    input is searched from the oldest byte it still holds if `after` has left its window."""
-    needle = b"\x1f\x8b\x08" if gzipped else b"\nWARC/"
-    pos = max(after + 1, getattr(stream, "earliest", 0))
-    while True:
-        stream.seek(pos)
-        chunk = stream.read(_RESYNC_CHUNK)
-        if not chunk:
-            return None
-        i = chunk.find(needle)
-        if i >= 0:
-            return pos + i + (0 if gzipped else 1)
-        if len(chunk) <= len(needle):
-            return None
-        pos += len(chunk) - len(needle)
-
-
 def _iso_date(record) -> str | None:
     when = record.record_date
     if when is None:
@@ -139,6 +125,9 @@ class WarcReader(PathListReader):
         self.datasets = datasets or {}
         self.accept_types = tuple(accept_types)
         self.max_payload_bytes = max_payload_bytes
+        self._locate = None  # (record start, Hidden) -> (offset, any sync point), per file
+        self._restart: int | None = None  # where a record hidden in the last block starts
+        self._unreachable: Hidden | None = None  # a hidden record with nowhere to restart
 
     def excluded(self, doc_id: str, reason: str, path: str, text: str = "", **metadata) -> Document:
         """A record this reader passes over; `excluded_by` names the step as the filters do."""
@@ -165,21 +154,41 @@ class WarcReader(PathListReader):
 
     def _read_records(self, path: str, stream, gzipped: bool, dataset: str) -> Iterator[Document]:
         offset, resyncing = 0, False
+
+        def locate(start: int, hidden: Hidden) -> tuple[int | None, bool]:
+            here = stream.tell()  # fastwarc may be reading this stream: leave it where it was
+            try:
+                return hidden_record_offset(stream, start, hidden, gzipped)
+            except (OSError, io.UnsupportedOperation):  # left a streamed input's window
+                return None, True
+            finally:
+                stream.seek(here)
+
+        self._locate = locate
         while offset is not None:
-            last, progressed, truncated_at = offset, False, None
+            last, progressed, truncated_at, restart = offset, False, None, None
             try:
                 for record in self._records(path, stream, offset):
                     last, progressed = max(last, record.stream_pos), True
+                    self._restart = self._unreachable = None
                     doc = self._guarded(record, path, dataset)
                     if doc is not None:
                         if doc.metadata.get("reason") == "truncated_record":
                             truncated_at = record.stream_pos
                         yield doc
+                    if self._unreachable is not None:
+                        yield self._unreachable_document(self._unreachable, record.stream_pos, path, dataset)
+                    if self._restart is not None:
+                        restart = self._restart
+                        break
+                if restart is not None:  # the records a lying length hid are read from their own header
+                    resyncing, offset = False, restart
+                    continue
                 if truncated_at is None:
                     return
                 # a Content-Length that overstates the block swallows the records after it:
                 # look for them inside the "truncated" block (at the end of a file: nothing)
-                resyncing, offset = True, _next_sync_point(stream, truncated_at, gzipped)
+                resyncing, offset = True, next_sync_point(stream, truncated_at, gzipped)
                 continue
             except OSError as err:
                 # fastwarc stops at a corrupt member or garbage: that block becomes one excluded
@@ -192,7 +201,30 @@ class WarcReader(PathListReader):
                         source="web", dataset=dataset,
                     )
                 resyncing = True
-                offset = _next_sync_point(stream, last, gzipped)
+                offset = next_sync_point(stream, last, gzipped)
+
+    def _hidden_record(self, record, hidden: Hidden | None) -> bool:
+        """Is `hidden` (a header found in this record's block) a record the block's length
+        hid? Then the block ends at `hidden.cut` and reading restarts at that record."""
+        if hidden is None or self._locate is None:
+            return False
+        offset, any_point = self._locate(record.stream_pos, hidden)
+        if offset is None and any_point:
+            self.stat_update("warc_header_in_payload")  # text of a crawled WARC file, not a lie
+            return False
+        self.stat_update("content_length_overstated")
+        if offset is None:
+            self._unreachable = hidden
+        else:
+            self._restart = offset
+        return True
+
+    def _unreachable_document(self, hidden: Hidden, at: int, path: str, dataset: str) -> Document:
+        """A record hidden in a single-gzip-stream file: it has no position to read it from."""
+        self.stat_update("unreachable_record")
+        doc_id = f"web/{hidden.record_id}" if hidden.record_id else f"web/{os.path.basename(path)}@{at}#hidden"
+        return self.excluded(doc_id, "unreachable_record", path, text=hidden.prefix.decode("utf-8", "replace"),
+                             source="web", dataset=dataset)
 
     def _records(self, path: str, stream, offset: int):
         from fastwarc.warc import ArchiveIterator, WarcRecordType
@@ -225,6 +257,7 @@ class WarcReader(PathListReader):
         rtype = record.record_type
         if rtype != WarcRecordType.response:
             self.stat_update(f"record_{getattr(rtype, 'name', str(rtype))}")
+            self._hidden_record(record, hidden_in_stream(record.reader.read))  # no one reads this block
             return None
         self.stat_update("record_response")
 
@@ -243,11 +276,12 @@ class WarcReader(PathListReader):
             return f"web/{digest}"
 
         if record.content_length > self.max_payload_bytes:
-            record.reader.consume()
+            self._hidden_record(record, hidden_in_stream(record.reader.read))  # read past, not kept
             return self.excluded(doc_id(), "page_too_large", path, bytes=record.content_length, **meta)
         # parsed by the iterator: fastwarc 2.0's later parse_http() loses the body of LF-only records
         http = record.http_headers
         if http is None or http.status_code is None:
+            self._hidden_record(record, hidden_in_stream(record.reader.read))
             return self.excluded(doc_id(), "malformed_http", path, **meta)
         status = http.status_code
         meta["http_status"] = status
@@ -257,7 +291,11 @@ class WarcReader(PathListReader):
 
         declared_length = record.content_length
         raw = record.reader.read(self.max_payload_bytes + 1)
-        if len(raw) < declared_length:
+        hidden, _ = find_hidden(raw)  # the whole block: its length is within max_payload_bytes
+        if self._hidden_record(record, hidden):
+            raw = raw[: hidden.cut]
+            meta["content_length_overstated"] = True
+        elif len(raw) < declared_length:
             return self.excluded(doc_id(raw), "truncated_record", path, bytes=len(raw), **meta)
         if not 200 <= status < 300:
             return self.excluded(doc_id(raw), "http_status_not_ok", path, **meta)
