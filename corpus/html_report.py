@@ -112,6 +112,10 @@ def stage_section(name: str, report: dict, stage_dir: Path) -> str:
     if isinstance(cluster_sizes, dict) and cluster_sizes:
         charts.append(hbar(sorted(((str(k), v) for k, v in cluster_sizes.items()), key=lambda kv: int(kv[0]) if kv[0].isdigit() else 0),
                            "MinHash cluster sizes"))
+    host_boilerplate = (report.get("figures") or {}).get("host_boilerplate")
+    if isinstance(host_boilerplate, list) and host_boilerplate:  # ingest_web: template text removed per host
+        charts.append(hbar([(str(r.get("host")), 100 * float(r.get("share", 0))) for r in host_boilerplate],
+                           "boilerplate share per host (% of page text)", unit="%"))
     profile = _shard_profile(stage_dir)
     if profile["lengths"]:
         edges, counts = bins_for([float(x) for x in profile["lengths"]])

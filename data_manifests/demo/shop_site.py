@@ -10,8 +10,10 @@ must give each page its own description and no page the sidebar.
 
 Table layout, `<font>` and `<br>`, and a legacy charset declared only in `<meta http-equiv>`
 (EUC-JP or Shift_JIS, as such sites were written), with no charset in the HTTP header. All text
-is original, written for this project. Not part of the demo run (`make_all`): tests and
-benchmarks call `make()`. The file is byte-for-byte deterministic.
+is original, written for this project. With `template_only_page`, one more page has no text
+of its own at all (a category list a script fills in), which must be excluded as
+`boilerplate_only`. Not part of the demo run (`make_all`): tests and benchmarks call
+`make()`. The file is byte-for-byte deterministic.
 """
 
 from __future__ import annotations
@@ -98,11 +100,21 @@ CAMPAIGN = ("ただいま開店五周年の感謝セールを開催中です。�
 CATEGORIES = ["木のうつわ", "焼きもの", "布もの", "和紙・文具", "台所道具", "こどもの道具"]
 NAV = ["トップ", "ご利用ガイド", "送料について", "お問い合わせ", "カートを見る"]
 
+_PRODUCT = """<font size="2"><a href="/">トップ</a> &gt; <a href="/item/">商品一覧</a> &gt; {name}</font><br><br>
+<img src="/img/item{n:03d}.jpg" width="300" height="225" alt="{name}"><br>
+<font size="4"><b>{name}</b></font><br>
+<font size="2">商品番号：KM-{n:04d}<br>価格：{price:,}円（税込）</font><br><br>
+<font size="2">{description}</font><br><br>
+<a href="/cart/add?item={n}"><img src="/img/cart.gif" alt="カートに入れる" border="0"></a>"""
+# a category page whose item list a script fills in: in a crawl, nothing but the template
+_SCRIPTED_LIST = """<div id="item-list"></div>
+<script type="text/javascript">loadItems({n});</script>"""
+
 _PAGE = """<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN">
 <html>
 <head>
 <meta http-equiv="Content-Type" content="text/html; charset={charset}">
-<title>{name} | 手づくり雑貨の店 こもれび</title>
+<title>{title} | 手づくり雑貨の店 こもれび</title>
 </head>
 <body bgcolor="#fffdf5">
 <table width="780" border="0" cellpadding="0" cellspacing="0" align="center">
@@ -113,12 +125,7 @@ _PAGE = """<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN">
 <td width="150" valign="top"><font size="2"><b>商品カテゴリ</b><br>
 {categories}</font></td>
 <td width="420" valign="top">
-<font size="2"><a href="/">トップ</a> &gt; <a href="/item/">商品一覧</a> &gt; {name}</font><br><br>
-<img src="/img/item{n:03d}.jpg" width="300" height="225" alt="{name}"><br>
-<font size="4"><b>{name}</b></font><br>
-<font size="2">商品番号：KM-{n:04d}<br>価格：{price:,}円（税込）</font><br><br>
-<font size="2">{description}</font><br><br>
-<a href="/cart/add?item={n}"><img src="/img/cart.gif" alt="カートに入れる" border="0"></a>
+{main}
 </td>
 <td width="210" valign="top" bgcolor="#faf3e3"><font size="2"><b>人気ランキング</b><br>
 {ranking}</font></td>
@@ -131,23 +138,37 @@ _PAGE = """<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN">
 """
 
 
-def page_html(n: int, charset_label: str = "EUC-JP") -> str:
-    """The HTML of product page `n` (1-based)."""
-    name, price, description = PRODUCTS[n - 1]
+def _page(title: str, main: str, charset_label: str) -> str:
     return _PAGE.format(
-        charset=charset_label, name=name, n=n, price=price, description=description, campaign=CAMPAIGN,
+        charset=charset_label, title=title, main=main, campaign=CAMPAIGN,
         nav=" | ".join(f'<a href="/{i}.html">{label}</a>' for i, label in enumerate(NAV)),
         categories="<br>\n".join(f'<a href="/category/{i}/">{c}</a>' for i, c in enumerate(CATEGORIES)),
         ranking="<br>\n".join(RANKING),
     )
 
 
+def page_html(n: int, charset_label: str = "EUC-JP") -> str:
+    """The HTML of product page `n` (1-based)."""
+    name, price, description = PRODUCTS[n - 1]
+    return _page(name, _PRODUCT.format(name=name, n=n, price=price, description=description), charset_label)
+
+
+def template_only_html(charset_label: str = "EUC-JP", category: int = 5) -> str:
+    """A category page whose item list is filled in by a script: only the template is text."""
+    return _page(CATEGORIES[category], _SCRIPTED_LIST.format(n=category), charset_label)
+
+
 def url(n: int) -> str:
     return f"http://{HOST}/item/{n:04d}.html"
 
 
-def make(out_dir: Path, encoding: str = "euc_jp") -> list[Path]:
-    """Write the site as `shop_<encoding>.warc.gz` (`euc_jp` or `shift_jis`) and return its path."""
+def template_only_url(category: int = 5) -> str:
+    return f"http://{HOST}/category/{category}/"
+
+
+def make(out_dir: Path, encoding: str = "euc_jp", template_only_page: bool = False) -> list[Path]:
+    """Write the site as `shop_<encoding>.warc.gz` (`euc_jp` or `shift_jis`) and return its path.
+    With `template_only_page`, a category page with nothing but the template comes last."""
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
@@ -157,14 +178,17 @@ def make(out_dir: Path, encoding: str = "euc_jp") -> list[Path]:
     path = out_dir / f"shop_{encoding}.warc.gz"
     buffer = io.BytesIO()
     writer = WARCWriter(buffer, gzip=True)
-    for n in range(1, len(PRODUCTS) + 1):
-        body = page_html(n, label).encode(encoding)
+    pages = [(url(n), page_html(n, label)) for n in range(1, len(PRODUCTS) + 1)]
+    if template_only_page:
+        pages.append((template_only_url(), template_only_html(label)))
+    for n, (address, page) in enumerate(pages, start=1):
+        body = page.encode(encoding)
         http = StatusAndHeaders("200 OK", [("Content-Type", "text/html"), ("Content-Length", str(len(body)))],
                                 protocol="HTTP/1.1")
-        headers = {"WARC-Record-ID": f"<urn:uuid:{uuid.uuid5(_NS, f'{encoding}:{n}')}>",
+        headers = {"WARC-Record-ID": f"<urn:uuid:{uuid.uuid5(_NS, f'{encoding}:{address}')}>",
                    "WARC-Date": _DATE.format(1 + n // 60, n % 60)}
         writer.write_record(writer.create_warc_record(
-            url(n), "response", payload=io.BytesIO(body), length=len(body), http_headers=http, warc_headers_dict=headers,
+            address, "response", payload=io.BytesIO(body), length=len(body), http_headers=http, warc_headers_dict=headers,
         ))
     path.write_bytes(buffer.getvalue())
     return [path]
