@@ -111,3 +111,34 @@ def test_every_page_of_the_packed_fixture_warc_decodes_with_its_expected_charset
     assert len(results) == 69
     wrong = [r for r in results if not r[3]]
     assert wrong == [], wrong
+
+
+def iso2022_fixture_bodies(shared_data) -> list[bytes]:
+    """The real ISO-2022-JP payloads of the packed fixture WARC (chardet's blog feeds)."""
+    from fastwarc.warc import ArchiveIterator, WarcRecordType
+
+    path = shared_data / "web" / "ja_fixture_pages_packed.warc.gz"
+    return [record.reader.read() for record in ArchiveIterator(str(path), record_types=WarcRecordType.response,
+                                                                parse_http=True)
+            if same_codec(record.headers.get("WARC-X-Expected-Charset"), "iso2022_jp")]
+
+
+@pytest.mark.parametrize("where", ["http_header", "meta", "xml_declaration"])
+def test_iso2022jp_escapes_outweigh_a_utf8_label(shared_data, where):
+    bodies = iso2022_fixture_bodies(shared_data)
+    assert bodies
+    for body in bodies:
+        if where == "meta":
+            body = b'<meta charset="utf-8">' + body
+        elif where == "xml_declaration":
+            body = b'<?xml version="1.0" encoding="UTF-8"?>' + body.split(b"?>", 1)[-1]
+        got = decode_body(body, "text/html; charset=utf-8" if where == "http_header" else None)
+        assert same_codec(got.charset, "iso2022_jp") and "\x1b" not in got.text, (where, got.charset, got.source)
+        assert got.declared and got.source == "iso2022_escapes"
+
+
+def test_escape_pair_is_needed_not_one_stray_escape():
+    body = html('<meta charset="utf-8">').encode() + b"\x1b$B"  # one ESC $B, never switched back
+    assert decode_body(body).charset == "utf-8"
+    ansi = html('<meta charset="utf-8">', text="色付き \x1b[31m赤\x1b[0m").encode()
+    assert decode_body(ansi).charset == "utf-8"

@@ -193,3 +193,14 @@ def test_gzip_member_per_record_is_not_required(tmp_path):
     whole.write_bytes(gzip.compress(data, mtime=0))
     report = run(tmp_path, [whole])
     assert report["documents"] == {"in": 10, "kept": 9, "excluded": 1}
+
+
+def test_iso2022jp_page_labelled_utf8_is_kept_as_japanese(tmp_path):
+    import bad_inputs as bad
+
+    warc = bad.iso2022_claimed_utf8_warc(tmp_path / "iso.warc.gz")
+    report = run(tmp_path, [warc])
+    assert report["documents"] == {"in": 1, "kept": 1, "excluded": 0}
+    (doc,) = documents(tmp_path / "ingest_web" / "shards")
+    assert doc.metadata["charset"] == "iso-2022-jp" and "\x1b" not in doc.text
+    assert bad.JA_PARAGRAPH[:30] in doc.text

@@ -7,6 +7,8 @@ first gets these wrong often enough to matter, and a declared label used blindly
 mojibake or a crash. So the order here is the one browsers and the issue ask for:
 
 1. a byte-order mark (it overrides everything, as in the WHATWG encoding standard);
+   an ISO-2022-JP escape pair (ESC $ B ... ESC ( B) likewise: 7-bit ISO-2022-JP bytes are
+   valid UTF-8 too, so a UTF-8 label would be "accepted" and leave escapes in the text;
 2. the HTTP `Content-Type` charset;
 3. `<meta charset>` / `<meta http-equiv="Content-Type">` in the head;
 4. the XML declaration (`<?xml ... encoding="..."?>`, RSS/Atom feeds and XHTML);
@@ -95,6 +97,10 @@ _BOMS = (
 )
 
 _ISO2022_ESCAPES = (b"\x1b$B", b"\x1b$@", b"\x1b(J", b"\x1b(I", b"\x1b$(D")
+# ISO-2022-JP text switches to JIS X 0208 (ESC $ B, or ESC $ @ for the 1978 set) and back to
+# ASCII or JIS-Roman (ESC ( B, ESC ( J) at the end of every Japanese run (RFC 1468 §3)
+_ISO2022_TO_KANJI = (b"\x1b$B", b"\x1b$@")
+_ISO2022_TO_ASCII = (b"\x1b(B", b"\x1b(J")
 
 # How Japanese a decoding looks: kana and kanji count for it; half-width katakana, private
 # use and replacement characters (what a wrong Japanese decoding produces) count against it.
@@ -213,6 +219,20 @@ def detect_japanese(body: bytes) -> tuple[str, str] | None:
     return (text, codec) if score > 0.5 else None
 
 
+def iso2022_evidence(body: bytes) -> bool:
+    """A switch into JIS X 0208 followed later by a switch back: an escape pair no other
+    encoding writes and no page types by accident, so it outweighs any label. A 7-bit
+    ISO-2022-JP page is also valid UTF-8 and ASCII, so a label alone cannot rule it out.
+    Linear in the body (two `find`s), whatever a hostile page repeats."""
+    if b"\x1b" not in body:
+        return False
+    starts = [i for i in (body.find(esc) for esc in _ISO2022_TO_KANJI) if i >= 0]
+    if not starts:
+        return False
+    first = min(starts)
+    return any(body.find(esc, first + 3) >= 0 for esc in _ISO2022_TO_ASCII)
+
+
 def _generic_detect(body: bytes) -> tuple[str, str] | None:
     """Non-Japanese legacy encodings (windows-1251, GBK, ...): charset-normalizer's guess."""
     from charset_normalizer import from_bytes
@@ -240,6 +260,12 @@ def decode_body(body: bytes, content_type: str | None = None) -> Decoded:
         codec = normalize_label(label)
         if codec:
             declared.append((codec, label, source))
+
+    if declared and not declared[0][0].startswith("iso2022") and iso2022_evidence(body):
+        for codec in ("iso2022_jp", "iso2022_jp_ext", "iso2022_jp_2"):
+            text = _strict(body, codec)
+            if text is not None:
+                return Decoded(text, public_name(codec), "iso2022_escapes", declared=declared[0][1])
 
     for codec, label, source in declared:
         if codec in _SINGLE_BYTE_WESTERN and not body.isascii():
