@@ -31,22 +31,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from training.config import load_config
+from training.data import write_token_shard
 from training.metrics import flops_per_token, peak_flops
 from training.model import ModelArgs
 
 
 def write_shards(folder: Path, vocab: int, tokens: int, mean_doc: int, seed: int = 0) -> None:
-    """Random documents with log-normal lengths (median `mean_doc`), Megatron format via datatrove."""
-    from datatrove.pipeline.tokens.megatron_tokenizer import MegatronTokenizedFile
-
+    """Random documents with log-normal lengths (median `mean_doc`), in Megatron format
+    (training.data.write_token_shard: datatrove's bytes, without needing datatrove on a GPU box)."""
     rng = np.random.default_rng(seed)
-    f = MegatronTokenizedFile(str(folder), "bench_00000_tokens", token_size=4 if vocab > 65535 else 2)
-    written = 0
+    docs, written = [], 0
     while written < tokens:
         n = int(np.clip(rng.lognormal(np.log(mean_doc), 0.8), 16, 8 * mean_doc))
-        f.write(rng.integers(3, vocab, n).tolist())
+        docs.append(rng.integers(3, vocab, n))
         written += n
-    f.close()
+    write_token_shard(folder / "bench_00000_tokens", docs, vocab)
 
 
 def run_ours(config_path: Path, seq_len: int, batch: int, steps: int, warmup: int, compile_: bool, device: str,

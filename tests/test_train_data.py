@@ -158,3 +158,17 @@ def test_empty_documents_are_skipped_not_looped_on(tmp_path):
     assert source.n_documents == 3 and len(source.train) == 1
     batch = PackedBatches([source], 8, 1).next_batch()
     assert batch.input_ids[0].tolist() == [1, 2, 3, 1, 2, 3, 1, 2]
+
+
+@pytest.mark.parametrize("vocab", [300, 128256])
+def test_token_shard_writer_writes_datatroves_bytes(tmp_path, vocab):
+    from training.data import write_token_shard
+
+    rng = np.random.default_rng(vocab)
+    docs = [rng.integers(0, vocab, int(rng.integers(1, 60))).tolist() for _ in range(25)]
+    ours = tmp_path / "ours"
+    write_token_shard(ours, docs, vocab)
+    theirs = write_shard(tmp_path, "theirs", docs, token_size=4 if vocab > 65535 else 2)
+    for suffix in (".bin", ".idx"):
+        assert (tmp_path / f"ours{suffix}").read_bytes() == open(theirs + suffix, "rb").read()
+    assert [TokenShard(ours).document(i).tolist() for i in range(len(docs))] == docs

@@ -13,10 +13,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from datatrove.pipeline.tokens.megatron_tokenizer import MegatronTokenizedFile
-
 from training.checkpoint import CheckpointRefused
 from training.config import OptimConfig, load_config
+from training.data import write_token_shard
 from training.loop import forward_backward, lr_at
 from training.trainer import NonFiniteLoss, Trainer
 
@@ -30,11 +29,11 @@ def write_learnable_shards(folder: Path) -> Path:
     rng = np.random.default_rng(0)
     folder.mkdir(parents=True, exist_ok=True)
     for name, step in (("web", 3), ("wiki", 7)):
-        f = MegatronTokenizedFile(str(folder), f"{name}_00000_tokens")
+        docs = []
         for _ in range(60):
             start, n = int(rng.integers(0, 250)), int(rng.integers(20, 200))
-            f.write([1] + [int(t) for t in (start + step * np.arange(n)) % 250 + 3] + [2])
-        f.close()
+            docs.append([1] + [int(t) for t in (start + step * np.arange(n)) % 250 + 3] + [2])
+        write_token_shard(folder / f"{name}_00000_tokens", docs, VOCAB)
     return folder
 
 

@@ -73,6 +73,33 @@ class TokenShard:
         return ends[self.doc_index[1:]] - ends[self.doc_index[:-1]]
 
 
+def write_token_shard(prefix: str | Path, documents, vocab_size: int) -> None:
+    """Write documents (token id sequences) as one Megatron `.bin/.idx` pair, byte for byte what
+    datatrove's `MegatronTokenizedFile` writes (tests/test_train_data.py compares them).
+
+    The pipeline's tokenize stage writes real shards with datatrove; this writer exists so
+    tests and benchmarks make synthetic shards where only the `train` extra is installed
+    (a GPU machine without the pipeline's dependencies).
+    """
+    dtype, code = (np.dtype(np.int32), 4) if vocab_size > 65535 else (np.dtype(np.uint16), 8)
+    prefix = Path(prefix)
+    prefix.parent.mkdir(parents=True, exist_ok=True)
+    lengths = []
+    with open(str(prefix) + ".bin", "wb") as f:
+        for doc in documents:
+            tokens = np.asarray(doc, dtype=dtype)
+            f.write(tokens.tobytes(order="C"))
+            lengths.append(len(tokens))
+    lengths_arr = np.array(lengths, dtype=np.int32)
+    pointers = np.concatenate([[0], np.cumsum(lengths_arr[:-1], dtype=np.int64)]).astype(np.int64) * dtype.itemsize
+    with open(str(prefix) + ".idx", "wb") as f:
+        f.write(_HEADER + struct.pack("<Q", 1) + struct.pack("<B", code))
+        f.write(struct.pack("<Q", len(lengths)) + struct.pack("<Q", len(lengths) + 1))
+        f.write(lengths_arr.tobytes(order="C"))
+        f.write(pointers[: len(lengths)].tobytes(order="C"))
+        f.write(np.arange(len(lengths) + 1, dtype=np.int64).tobytes(order="C"))
+
+
 def shard_prefixes(paths: list[str | Path]) -> list[str]:
     """`.idx`/`.bin` files, prefixes or directories -> sorted unique prefixes that have both files."""
     found = set()
