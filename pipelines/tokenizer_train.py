@@ -27,7 +27,8 @@ from corpus.document_reader import document_reader
 from corpus.input_formats import InputOptions
 from corpus.stage import FunctionStage, StageContext
 from tokenizer.backends import load_tokenizer
-from tokenizer.evaluate import evaluate, paragraphs
+from filters.pii.options import ALL_ENTITIES, PIIOptions
+from tokenizer.evaluate import evaluate, paragraphs, placeholders_in
 from tokenizer.hf_export import check_identical, export_tokenizer_json
 from tokenizer.sampling import SentenceSampler
 from tokenizer.train import TrainConfig, config_record, train_sentencepiece
@@ -51,6 +52,11 @@ class Options(Strict):
     split_by_unicode_script: bool = Field(False, description="forbid pieces mixing scripts (漢字+かな); SentencePiece default true")
     max_piece_length: int = Field(16, ge=1, description="longest piece in characters (SentencePiece default, LLM-jp)")
     user_defined_symbols: list[str] = Field(["\n"], description="always one piece each; '\\n' as in LLM-jp v3")
+    placeholder_symbols: list[str] = Field(
+        default_factory=lambda: [PIIOptions().mask_for(e) for e in ALL_ENTITIES],
+        description="the PII masker's placeholders (<|EMAIL|>, <|PHONE|>...), added to user_defined_symbols so each "
+                    "is one token; placeholders of the same <|...|> form found in the sample (a code secret's "
+                    "<|SECRET_AWS_KEY|>) are added too")
     pre_segment: bool = Field(False, description="MeCab (fugashi) word boundaries as piece boundaries (LLM-jp); lowers chars/token")
     max_characters: int = Field(100_000_000, ge=1, description="sample budget in characters (memory bound; ~300 MB UTF-8)")
     max_sentences: int = Field(5_000_000, ge=1, description="sample budget in sentences (SentencePiece author: 1-10M suffice, #9)")
@@ -78,13 +84,14 @@ def _documents(ctx: StageContext, excluded: Counter) -> Iterator[tuple[str, str,
         yield str(doc.id), doc.metadata.get("source") or "unknown", doc.text or ""
 
 
-def _train_config(o: Options) -> TrainConfig:
+def _train_config(o: Options, placeholders: list[str] = ()) -> TrainConfig:
+    symbols = tuple(dict.fromkeys([*o.user_defined_symbols, *placeholders]))
     return TrainConfig(
         vocab_size=o.vocab_size, model_type=o.model_type, character_coverage=o.character_coverage,
         required_charset=o.required_charset, byte_fallback=o.byte_fallback, split_digits=o.split_digits,
         normalization=o.normalization, add_dummy_prefix=o.add_dummy_prefix,
         split_by_unicode_script=o.split_by_unicode_script, max_sentencepiece_length=o.max_piece_length,
-        user_defined_symbols=tuple(o.user_defined_symbols), pre_segment=o.pre_segment,
+        user_defined_symbols=symbols, pre_segment=o.pre_segment,
         num_threads=o.num_threads or os.cpu_count() or 1,
     )
 
@@ -107,7 +114,9 @@ def run(ctx: StageContext) -> dict:
         raise ValueError(f"tokenizer: no text to train on in {len(ctx.inputs)} input files ({n_in} documents)")
     ctx.say(f"[tokenizer] sampled {len(sample.sentences)} sentences from {n_in} documents; training {o.model_type}")
 
-    config = _train_config(o)
+    # the masked corpus is full of placeholders: each must be one token, never `<|`, `AD`, `DRESS|>`
+    placeholders = sorted({*o.placeholder_symbols, *placeholders_in(sample.sentences)})
+    config = _train_config(o, placeholders)
     trained_at = time.time()
     model = train_sentencepiece(sample.sentences, ctx.stage_dir / "tokenizer", config)
     train_seconds = time.time() - trained_at
@@ -116,7 +125,7 @@ def run(ctx: StageContext) -> dict:
     # evaluate on held-out text; a corpus too small to hold any out is measured on its sample, and says so
     eval_texts, eval_on = (sample.held_out, "held_out") if sample.held_out else (sample.sentences[:2000], "training_sample")
     tok = load_tokenizer(model)
-    evaluation = evaluate(tok, eval_texts)
+    evaluation = evaluate(tok, eval_texts, placeholders)
     identity = check_identical(model, tokenizer_json, list(paragraphs(eval_texts))[:5000])
 
     kept = len(sample.documents_sampled)
@@ -135,6 +144,7 @@ def run(ctx: StageContext) -> dict:
         "byte_fallback_share": evaluation["byte_fallback_share"],
         "unknown_rate": evaluation["unknown_rate"],
         "roundtrip_exact": evaluation["roundtrip_exact"],
+        "placeholders_single_token": f"{evaluation['symbols_single_token']}/{evaluation['symbols']}",
         "tokenizer_json_identical": identity["identical"],
         "tokenizer_sha256": tok.sha256,
         "train_seconds": round(train_seconds, 2),

@@ -1,6 +1,6 @@
 """`jacorpus tokenizer eval` and `jacorpus tokenizer expand`; the lead's CLI mounts both.
 
-    jacorpus tokenizer eval TOKENIZER... --text FILE... [--json]
+    jacorpus tokenizer eval TOKENIZER... --text FILE... [--symbols S...] [--json]
     jacorpus tokenizer expand --base llama2.model --text ja.txt --output DIR [--new-tokens 16000]
 """
 
@@ -31,7 +31,7 @@ def _eval(args: argparse.Namespace) -> int:
         except (OSError, ValueError, RuntimeError) as err:
             print(f"jacorpus tokenizer eval: {path}: cannot load: {err}", file=sys.stderr)
             return 2
-        row = evaluate(tokenizer, texts)
+        row = evaluate(tokenizer, texts, args.symbols)
         rows.append(row)
         if args.json:
             print(json.dumps(row, ensure_ascii=False), flush=True)
@@ -49,6 +49,8 @@ def add_eval_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("tokenizers", nargs="+", metavar="TOKENIZER", help=".model, tokenizer.json, or a folder")
     p.add_argument("--text", nargs="+", required=True, metavar="FILE", help=".txt, .jsonl (text field) or .parquet shards")
     p.add_argument("--max-chars", type=int, default=None, help="use only the first N characters of text")
+    p.add_argument("--symbols", nargs="*", default=None, metavar="SYMBOL",
+                   help="strings that must be one token each (default: the <|...|> placeholders the text holds)")
     p.add_argument("--json", action="store_true", help="one JSON object per tokenizer")
     p.set_defaults(func=_eval)
     return p
