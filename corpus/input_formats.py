@@ -91,7 +91,9 @@ def detect_format(path: str, fmt: TextFormat, peek: bool = True) -> str:
     """SHARD, PARQUET, JSONL or TXT; raises UnsupportedInput naming the file and what is accepted.
 
     `peek` reads a parquet footer, or a jsonl file's first records, to refuse a file whose
-    text key is wrong before any work starts (remote files are judged by name only)."""
+    text key is wrong before any work starts (remote files are judged by name only). A file
+    of a known format that is broken is not refused here: the reader counts it, as
+    `unreadable_file:<error>`, like any damaged input."""
     kind = _suffix_format(path)
     if kind is None:
         raise UnsupportedInput(f"{path}: no reader for this file; accepted: {ACCEPTED}")
@@ -103,8 +105,8 @@ def detect_format(path: str, fmt: TextFormat, peek: bool = True) -> str:
 
         try:
             schema = pq.read_schema(path)
-        except (OSError, pa.ArrowException) as err:
-            raise UnsupportedInput(f"{path}: not a readable parquet file ({err}); accepted: {ACCEPTED}") from None
+        except (OSError, pa.ArrowException):
+            return kind  # a broken parquet file (zero bytes, truncated): the reader counts it as unreadable
         is_struct = "metadata" in schema.names and pa.types.is_struct(schema.field("metadata").type)
         return parquet_kind(schema.names, is_struct, path, fmt)
     if kind == JSONL:

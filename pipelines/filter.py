@@ -23,7 +23,7 @@ from corpus.document_reader import document_reader
 from corpus.input_formats import InputOptions
 from corpus.stage import DatatroveStage, StageContext
 from filters.licence.policy import LicenceOptions, LicencePolicyFilter
-from filters.pii.masking import PIIDensityFilter, PIIMasker
+from filters.pii.masking import MaskingExclusionWriter, PIIDensityFilter, PIIMasker
 from filters.pii.options import PIIOptions
 from filters.quality.chain import quality_checks, quality_steps
 from filters.quality.cleanup import TextCleanup
@@ -50,11 +50,12 @@ class Options(Strict):
 def build(ctx: StageContext) -> list:
     o: Options = ctx.options  # type: ignore[assignment]
     register_japanese_word_tokenizer()  # datatrove steps added to this pipeline get fugashi for `ja`
-    steps: list = [document_reader(ctx), ExcludeMarked(exclusion_writer=ctx.exclusion_writer("reader"))]
+    excluded = _exclusion_writers(ctx, o.pii)  # steps before the masker: what they drop is masked too
+    steps: list = [document_reader(ctx), ExcludeMarked(exclusion_writer=excluded("reader"))]
     if o.max_document_chars is not None:
-        steps.append(DocumentSizeFilter(o.max_document_chars, exclusion_writer=ctx.exclusion_writer("document_size")))
+        steps.append(DocumentSizeFilter(o.max_document_chars, exclusion_writer=excluded("document_size")))
     steps.append(TextCleanup(o.cleanup))
-    steps += quality_steps(o.quality, exclusion_writer=ctx.exclusion_writer)
+    steps += quality_steps(o.quality, exclusion_writer=excluded)
     if o.pii.enabled:
         steps.append(PIIMasker(o.pii))
         if o.pii.max_density is not None:
@@ -63,6 +64,14 @@ def build(ctx: StageContext) -> list:
         steps.append(LicencePolicyFilter(o.licence, [s for s, _ in ctx.sources], exclusion_writer=ctx.exclusion_writer("licence")))
     steps.append(ctx.shard_writer())
     return steps
+
+
+def _exclusion_writers(ctx: StageContext, pii: PIIOptions):
+    """Exclusion writers for the steps that run before PII masking: excluded shards are read
+    and shared like kept ones, so they are masked too unless `pii.mask_excluded` is off."""
+    if not (pii.enabled and pii.mask_excluded):
+        return ctx.exclusion_writer
+    return lambda step: MaskingExclusionWriter(str(ctx.excluded_dir), step, pii)
 
 
 def figures(ctx: StageContext, report: dict) -> dict:
@@ -80,6 +89,7 @@ def figures(ctx: StageContext, report: dict) -> dict:
         "quality_removed": removed,
         "thresholds": thresholds,
         "quality": {"documents_measured": measured, "removed": removed, "rules": rules},
+        "pii_excluded": "masked" if o.pii.enabled and o.pii.mask_excluded else "unmasked",
     }
 
 

@@ -6,6 +6,11 @@ address, code the e-mails of its authors. Each span becomes a typed placeholder
 (`<|EMAIL|>`), so a model still learns that an address stood there; the counts by type
 go to `metadata["pii"]` (added to counts an earlier step, such as code secrets, left
 there) and to the step's stats, which the report reads.
+
+Documents dropped before the masker (quality rules, size cap, unreadable records) would
+reach `excluded/` as they came, and excluded shards are read and shared as much as kept
+ones; `MaskingExclusionWriter` masks them on the way out, so nothing with PII leaves a
+run unmasked unless `mask_excluded: false` says so.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.filters.base_filter import BaseFilter
 from loguru import logger
 
+from corpus.shards import ExclusionWriter
 from filters.pii.options import PIIOptions
 
 if TYPE_CHECKING:  # presidio (and spaCy under it) takes seconds to import: only when a document comes
@@ -68,19 +74,7 @@ class PIIMasker(PipelineStep):
 
     def mask_document(self, doc: Document) -> dict[str, int]:
         """Masks `doc` in place; returns the counts by type (empty when nothing was found)."""
-        text = doc.text or ""
-        spans = self.detector.find(text)
-        if not spans:
-            return {}
-        doc.text, counts, masked = mask_text(text, spans, self.options)
-        pii = dict(doc.metadata.get("pii") or {})
-        for entity, n in counts.items():
-            pii[entity] = int(pii.get(entity, 0)) + n
-        doc.metadata["pii"] = pii
-        figures = dict(doc.metadata.get("figures") or {})
-        figures["pii_density"] = masked / len(text)
-        doc.metadata["figures"] = figures
-        return counts
+        return mask_document(doc, self.detector, self.options)
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         for doc in data:
@@ -96,6 +90,84 @@ class PIIMasker(PipelineStep):
                 for entity, n in counts.items():
                     self.stat_update(f"pii_{entity}", value=n)
             yield doc
+
+
+# an excluded document can be any size (document_too_large is one reason): it is masked in
+# pieces of about this many characters, cut at a line break, so memory stays bounded
+MASK_CHUNK_CHARS = 1_000_000
+
+
+def mask_document(doc: Document, detector: PIIDetector, options: PIIOptions,
+                  chunk_chars: int | None = None) -> dict[str, int]:
+    """Masks `doc` in place (text, `metadata.pii`, `figures.pii_density`); returns the counts.
+
+    With `chunk_chars`, a longer text is found in pieces cut at the last line break of each
+    piece (a span never crosses a line in practice; a single line that long is cut hard).
+    """
+    text = doc.text or ""
+    spans = _find_in_pieces(text, detector, chunk_chars) if chunk_chars and len(text) > chunk_chars else detector.find(text)
+    if not spans:
+        return {}
+    doc.text, counts, masked = mask_text(text, spans, options)
+    pii = dict(doc.metadata.get("pii") or {})
+    for entity, n in counts.items():
+        pii[entity] = int(pii.get(entity, 0)) + n
+    doc.metadata["pii"] = pii
+    figures = dict(doc.metadata.get("figures") or {})
+    figures["pii_density"] = masked / len(text)
+    doc.metadata["figures"] = figures
+    return counts
+
+
+def _find_in_pieces(text: str, detector: PIIDetector, chunk_chars: int) -> list[PIISpan]:
+    from filters.pii.detector import PIISpan
+
+    spans: list[PIISpan] = []
+    pos = 0
+    while pos < len(text):
+        end = min(len(text), pos + chunk_chars)
+        if end < len(text):
+            cut = text.rfind("\n", pos, end)
+            end = cut + 1 if cut > pos else end
+        spans += [PIISpan(s.start + pos, s.end + pos, s.entity, s.score) for s in detector.find(text[pos:end])]
+        pos = end
+    return spans
+
+
+class MaskingExclusionWriter(ExclusionWriter):
+    """An exclusion writer that masks PII before a document is written to `excluded/`.
+
+    Used for the steps that run before the masker; its detector is built on the first
+    document and left out of the pickle, like the masker's.
+    """
+
+    name = "🗑🔒 excluded, masked"
+
+    def __init__(self, output_folder: str, step_name: str, options: PIIOptions | None = None):
+        super().__init__(output_folder, step_name)
+        self.options = options or PIIOptions()
+        self._detector: PIIDetector | None = None
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_detector"] = None
+        return state
+
+    def write(self, document: Document, rank: int = 0, **kwargs) -> None:
+        if self._detector is None:
+            from filters.pii.detector import PIIDetector
+
+            self._detector = PIIDetector(self.options)
+        try:
+            counts = mask_document(document, self._detector, self.options, chunk_chars=MASK_CHUNK_CHARS)
+        except Exception as err:  # noqa: BLE001 - an excluded document is still written: count the failure
+            logger.warning(f"PII masking of excluded {document.id} failed: {err!r}")
+            self.stat_update("pii_errors")
+            counts = {}
+        self.stat_update("excluded_masked" if counts else "excluded_clean")
+        for entity, n in counts.items():
+            self.stat_update(f"pii_{entity}", value=n)
+        super().write(document, rank, **kwargs)
 
 
 class PIIDensityFilter(BaseFilter):

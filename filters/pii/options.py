@@ -75,6 +75,11 @@ class PIIOptions(Strict):
     allow_list: list[str] = Field(
         default_factory=list, description="exact strings never masked (e.g. a public support address)",
     )
+    mask_excluded: bool = Field(
+        True,
+        description="also mask the documents this stage excludes (excluded/*.parquet is read and shared "
+        "too); false keeps them as they came, and the stage report says so (`pii.excluded`)",
+    )
 
     @field_validator("entities")
     @classmethod
