@@ -8,6 +8,8 @@ directories, globs or a previous stage's output directory, and writes its shards
 from __future__ import annotations
 
 import argparse
+import errno
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -41,7 +43,10 @@ def _parse_set(items: list[str]) -> dict[str, Any]:
         parts = key.split(".")
         for part in parts[:-1]:
             node = node.setdefault(part, {})
-        node[parts[-1]] = yaml.safe_load(value)
+        try:
+            node[parts[-1]] = yaml.safe_load(value)
+        except yaml.YAMLError as err:
+            raise ConfigError(f"--set {item}: the value is not valid YAML ({getattr(err, 'problem', err)})") from None
     return out
 
 
@@ -130,9 +135,14 @@ def _prepare_demo(quiet: bool) -> str:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from corpus.report import print_run_report, print_stage_report
+    from corpus.report import load_reports, print_run_report, print_stage_report
 
     path = Path(args.run)
+    if not path.is_dir():
+        raise ConfigError(f"{path}: no such run or stage directory")
+    if not (path / "report.json").is_file() and not load_reports(path):
+        raise ConfigError(f"{path}: no stage report here (no report.json, nor <stage>/report.json); "
+                          "has a stage finished?")
     if args.html:
         from corpus.html_report import write_html_report
 
@@ -277,6 +287,51 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as err:
         print(f"jacorpus: error: {err}", file=sys.stderr)
         return 2
+    except Exception as err:
+        full = _disk_full(err)
+        if full is None:
+            raise
+        print(f"jacorpus: error: {disk_full_message(full, _output_of(args))}", file=sys.stderr)
+        return 2
+
+
+def _disk_full(err: BaseException | None) -> OSError | None:
+    """The out-of-space error behind `err`, if any (writers and pools may wrap it)."""
+    seen = 0
+    while err is not None and seen < 10:
+        if isinstance(err, OSError) and (err.errno in (errno.ENOSPC, errno.EDQUOT)
+                                         or "No space left on device" in str(err)):
+            return err
+        err, seen = err.__cause__ or err.__context__, seen + 1
+    return None
+
+
+def _output_of(args: argparse.Namespace) -> str:
+    """The directory a command writes to, for messages about it."""
+    if getattr(args, "output", None):
+        return args.output
+    if getattr(args, "command", None) == "run":
+        try:
+            from corpus.config import load_pipeline_config
+
+            return load_pipeline_config(args.config)[0].run_dir if args.config else DEMO_RUN_DIR
+        except ConfigError:
+            pass
+    return "."
+
+
+def disk_full_message(err: OSError, output: str) -> str:
+    """`disk full` with the path that could not be written and what is left on its file system."""
+    path = err.filename or output
+    probe = Path(path)
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        left = shutil.disk_usage(probe).free
+        free = f"{left / 1e9:,.1f} GB free" if left >= 1e9 else f"{left / 1e6:,.1f} MB free" if left >= 1e6 else f"{left:,} bytes free"
+    except OSError:
+        free = "free space unknown"
+    return f"disk full writing {path} ({free} on that file system; {err.strerror or err})"
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 
 class ConfigError(Exception):
@@ -38,6 +38,14 @@ class ExecutorConfig(Strict):
     # ray
     ray_address: str | None = None
     cpus_per_ray_task: int = 1
+
+    @field_validator("workers")
+    @classmethod
+    def workers_is_all_or_positive(cls, value: int) -> int:
+        # datatrove's pool refuses 0 only once the stage has started writing
+        if value != -1 and value < 1:
+            raise ValueError("workers must be -1 (all) or at least 1")
+        return value
 
 
 class StageConfig(Strict):
@@ -74,12 +82,33 @@ def _line_index(node: yaml.Node, path: tuple = (), out: dict | None = None) -> d
     return out
 
 
+def _refuse_duplicate_keys(node: yaml.Node, path: Path) -> None:
+    """YAML keeps the last of two equal keys silently; in a config that hides a typo or a
+    merge mistake (two `options:` blocks, one of them ignored)."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if isinstance(key_node, yaml.ScalarNode) and key != "<<":
+                if key in seen:
+                    raise ConfigError(f"{path}:{key_node.start_mark.line + 1}: duplicate key '{key}' "
+                                      f"(first on line {seen[key]})")
+                seen[key] = key_node.start_mark.line + 1
+            _refuse_duplicate_keys(value_node, path)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _refuse_duplicate_keys(item, path)
+
+
 def load_yaml(path: str | Path) -> tuple[Any, dict[tuple, int]]:
     """Parse a YAML file and return its data and a key-path -> line index."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -87,6 +116,8 @@ def load_yaml(path: str | Path) -> tuple[Any, dict[tuple, int]]:
         mark = getattr(err, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
         raise ConfigError(f"{path}{line}: invalid YAML: {getattr(err, 'problem', err)}") from None
+    if node is not None:
+        _refuse_duplicate_keys(node, path)
     return (data if data is not None else {}), (_line_index(node) if node is not None else {})
 
 
@@ -123,6 +154,8 @@ def validate(model: type[BaseModel], data: Any, file: str | Path, lines: dict[tu
 
 def load_pipeline_config(path: str | Path) -> tuple[PipelineConfig, dict[tuple, int]]:
     data, lines = load_yaml(path)
+    if not data:  # an empty file would run the demo's defaults into runs/demo
+        raise ConfigError(f"{path}: empty pipeline config; it names at least run_dir and sources (see pipelines/demo.yaml)")
     if not isinstance(data, dict):
         raise ConfigError(f"{path}:1: a pipeline config is a mapping of keys (run_dir, sources, executor, stages)")
     return validate(PipelineConfig, data, path, lines), lines

@@ -13,6 +13,12 @@ from corpus.config import ExecutorConfig
 CONSOLE_LEVEL = os.environ.get("JACORPUS_LOG_LEVEL", "WARNING")
 
 
+def _not_an_exception(record) -> bool:
+    """Console filter: an exception a task logs is raised again to our CLI, which prints it
+    once (one line for the user's mistakes, a traceback for bugs); the task's log keeps it."""
+    return record["exception"] is None
+
+
 def _install_console_level() -> None:
     """datatrove prints every task's INFO log and stats to the console; our runner prints
     one line per stage instead. Full logs still go to `<stage>/logs/task_*.log`; set
@@ -28,8 +34,11 @@ def _install_console_level() -> None:
         logger.remove()
         logfile = logging_dir.open(f"logs/task_{rank:05d}.log", "w")
         logger.add(sys.stderr, level=CONSOLE_LEVEL if local_rank == 0 else "ERROR",
-                   format="{time:HH:mm:ss} | {level} | {message}")
-        logger.add(logfile, level="DEBUG", format="{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <8} | {name}:{function}:{line} - {message}")
+                   format="{time:HH:mm:ss} | {level} | {message}", filter=_not_an_exception)
+        # catch=False: a log that cannot be written (disk full) fails the task with that error,
+        # instead of loguru printing its own traceback and the task going on
+        logger.add(logfile, level="DEBUG", catch=False,
+                   format="{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <8} | {name}:{function}:{line} - {message}")
         logger.info(f"Launching pipeline for {rank=}")
         return logfile
 

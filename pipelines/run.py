@@ -14,8 +14,9 @@ from pathlib import Path
 from corpus.config import STAGE_ORDER, ConfigError, PipelineConfig, load_pipeline_config, validate
 from corpus.input_formats import check_inputs
 from corpus.inputs import resolve_inputs, stage_output_files
-from corpus.manifest import RunManifest, Source, load_source_manifest
-from corpus.stage import Stage, StageContext, run_stage
+from corpus.manifest import RunManifest, Source, load_source_manifest, sha256_problems
+from corpus.run_lock import DirectoryLock
+from corpus.stage import Stage, StageContext, check_not_stale, run_stage
 from pipelines import get_stage
 
 # which earlier stages' outputs feed each stage in a full run
@@ -52,6 +53,8 @@ def plan(config_path: str | Path, force: bool = False, quiet: bool = False,
     config_path = Path(config_path)
     cfg, lines = load_pipeline_config(config_path)
     run_dir = Path(cfg.run_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ConfigError(f"{config_path}:{lines.get(('run_dir',), '')}: run_dir: {run_dir} is a file, not a directory")
     sources: list[tuple[Source, list[str]]] = []
     fetch_records: list[dict] = []
     names = set()
@@ -66,6 +69,8 @@ def plan(config_path: str | Path, force: bool = False, quiet: bool = False,
             if source.name in names:
                 raise ConfigError(f"{manifest_path}: source name '{source.name}' is used twice")
             names.add(source.name)
+            if problems := sha256_problems(source, paths, manifest_path.resolve().parent):
+                raise ConfigError(f"{manifest_path}: source '{source.name}': {problems[0]}")
             sources.append((source, paths))
             if source.kind == "text":  # read by the filter stage: refuse a file no reader understands now
                 check_inputs(paths, {}, source.read)
@@ -120,9 +125,27 @@ def fill_upstream_inputs(ps: PlannedStage, run_dir: Path, explicit: bool) -> Non
 def run_pipeline(config_path: str | Path, force: bool = False, quiet: bool = False,
                  only: list[str] | None = None, allow_empty: bool = False) -> dict[str, dict]:
     p = plan(config_path, force=force, quiet=quiet, only=only, allow_empty=allow_empty)
-    cfg, planned, sources = p.config, p.stages, p.sources
-    run_dir = Path(cfg.run_dir)
+    run_dir = Path(p.config.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    with DirectoryLock(run_dir, f"jacorpus run {config_path}"):
+        refuse_stale(p, run_dir)
+        return _run_locked(p, config_path, run_dir)
+
+
+def refuse_stale(p: Plan, run_dir: Path) -> None:
+    """Before the run manifest records anything new: a finished stage whose inputs or options
+    changed stops the run. Checked up to the first stage that will run (what follows it is
+    checked when its turn comes, on the outputs it will then read)."""
+    for ps in p.stages:
+        if not ps.stage.is_complete(ps.ctx):
+            return
+        stage_cfg = p.config.stages.get(ps.ctx.name)
+        fill_upstream_inputs(ps, run_dir, explicit=bool(stage_cfg and stage_cfg.inputs))
+        check_not_stale(ps.stage, ps.ctx)
+
+
+def _run_locked(p: Plan, config_path: str | Path, run_dir: Path) -> dict[str, dict]:
+    cfg, planned, sources = p.config, p.stages, p.sources
     manifest = RunManifest(run_dir)
     manifest.start(cfg.model_dump(mode="json"), str(Path(config_path).resolve()))
     for source, paths in sources:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from corpus.config import Strict
+from corpus.config import ConfigError, Strict
 from corpus.exclusion import ExcludeMarked
 from corpus.document_reader import document_reader
 from corpus.input_formats import InputOptions
@@ -44,10 +44,10 @@ class Options(Strict):
 def _tokenizer_path(ctx: StageContext) -> str:
     opts: Options = ctx.options  # type: ignore[assignment]
     if not opts.tokenizer:
-        raise ValueError("tokenize: no tokenizer given; set options.tokenizer to a .model or tokenizer.json")
+        raise ConfigError("tokenize: no tokenizer given; set options.tokenizer to a .model or tokenizer.json")
     path = Path(opts.tokenizer)
     if not path.exists():
-        raise FileNotFoundError(f"tokenize: tokenizer not found: {path}")
+        raise ConfigError(f"tokenize: tokenizer not found: {path}")
     return str(load_tokenizer(path).path.resolve())
 
 

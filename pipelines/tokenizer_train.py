@@ -22,7 +22,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from corpus.config import Strict
+from corpus.config import ConfigError, Strict
 from corpus.document_reader import document_reader
 from corpus.input_formats import InputOptions
 from corpus.stage import FunctionStage, StageContext
@@ -111,7 +111,7 @@ def run(ctx: StageContext) -> dict:
         n_in += 1
     sample = sampler.finish()
     if not sample.sentences:
-        raise ValueError(f"tokenizer: no text to train on in {len(ctx.inputs)} input files ({n_in} documents)")
+        raise ConfigError(f"tokenizer: no text to train on in {len(ctx.inputs)} input files ({n_in} documents)")
     ctx.say(f"[tokenizer] sampled {len(sample.sentences)} sentences from {n_in} documents; training {o.model_type}")
 
     # the masked corpus is full of placeholders: each must be one token, never `<|`, `AD`, `DRESS|>`
