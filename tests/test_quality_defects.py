@@ -12,7 +12,7 @@ import re
 
 import pytest
 from datatrove.data import Document
-from web_fixture_pages import page
+from web_fixture_pages import html_of, page, table_rows
 
 from filters.quality.analysis import analysis_of
 from filters.quality.chain import quality_filters
@@ -151,13 +151,21 @@ def test_a_run_of_layout_padding_fires_the_character_run_rule(web_page):
     assert first_rule("\n".join(lines[:10]) + "\u3000" * 250 + "\n".join(lines[10:])) == "max_char_run"
 
 
-def test_a_menu_of_short_lines_fires_the_short_line_rule(web_page):
+def test_a_page_that_is_mostly_short_lines_fires_the_short_line_rule(web_page):
     menu = ["ホーム", "会社概要", "採用情報", "お知らせ", "ブログ", "よくある質問", "アクセス", "お問い合わせ", "サイトマップ", "English",
-            "事業内容", "製品情報"]
-    footer_menu = ["プライバシー", "利用規約", "特定商取引法", "運営会社", "求人", "IR情報", "店舗一覧", "ニュース", "採用", "SNS",
-                   "メルマガ", "リンク"]
-    body = "\n".join(web_page.splitlines()[:15])
-    assert first_rule("\n".join(menu) + "\n" + body + "\n" + "\n".join(footer_menu)) == "max_short_line_frac"
+            "事業内容", "製品情報", "プライバシー", "利用規約", "特定商取引法", "運営会社", "求人", "IR情報", "店舗一覧", "ニュース",
+            "採用", "SNS", "メルマガ", "リンク"]
+    tags = [f"{tag}{i}" for i in range(8) for tag in ("温泉旅館", "朝ごはん", "冬の旅行", "家計簿", "英会話", "庭づくり", "古民家", "ペット")]
+    body = "\n".join(web_page.splitlines()[:2])
+    assert family_rule("hojichar", "\n".join(menu) + "\n" + body + "\n" + "\n".join(tags)) == "max_short_line_char_frac"
+
+
+def test_an_article_with_a_list_of_short_items_is_not_a_short_line_page(web_page):
+    items = ["竹馬", "お手玉", "こま", "凧揚げ", "剣玉", "ゴムとび", "縄跳び", "馬跳び", "羽根突き", "相撲", "おはじき", "ビー玉", "めんこ",
+             "折り紙", "お絵かき", "かるた", "花札", "缶けり", "かくれんぼ", "鬼ごっこ"]
+    page = "\n".join(web_page.splitlines()[:15] + items)  # more short lines than long ones, most characters in prose
+    assert sum(len(line) <= 10 for line in page.splitlines()) > 0.5 * len(page.splitlines())
+    assert first_rule(page) is None
 
 
 def test_shop_boilerplate_fires_the_ad_keyword_rule(web_page):
@@ -172,7 +180,13 @@ def test_a_forum_dump_fires_the_bbs_rule(web_page):
         "2024年3月6日(水) 前のページの投稿にコメントします。\n"
         "2024年3月7日(木) レビュー投稿のお礼と追加の質問です。"
     )
-    assert first_rule(web_page + "\n" + posts) == "max_bbs_patterns"
+    assert first_rule(web_page + "\n" + posts) == "max_bbs_patterns_per_kchar"
+
+
+def test_a_chronology_full_of_dates_and_spaced_hyphens_is_not_a_forum(web_page):
+    events = web_page.splitlines()
+    years = "\n".join(f"{1950 + i}年{i % 12 + 1}月{i % 28 + 1}日 - {event}" for i, event in enumerate(events))
+    assert first_rule(years) is None
 
 
 def test_a_page_without_sentence_ends_fires_a_sentence_length_rule(web_page):
@@ -269,7 +283,26 @@ def test_text_decoded_with_the_wrong_charset_fires_the_decoding_damage_rule(shar
 def test_boilerplate_lines_inside_real_pages_are_removed(shared_data):
     nikkei = CLEANUP.clean(page(shared_data, "japanese_article.html"))
     assert "会員限定" not in nikkei and nikkei.startswith("6月12日の歴史的な米朝首脳会談")
-    fairy_tale = page(shared_data, "hukumusume/source.html")  # a sidebar laid out as table rows
-    cleaned = CLEANUP.clean(fairy_tale)
+    # 福娘童話集's sidebar as a markdown-style extractor writes its layout table
+    rows = table_rows(html_of(shared_data, "hukumusume/source.html"))
+    story = page(shared_data, "hukumusume/source.html").split("\n")[0]
+    cleaned = CLEANUP.clean("\n".join([story, *rows]))
     assert "きょうの誕生花" not in cleaned and "肉をくわえたイヌが、橋を渡っていました。" in cleaned
-    assert len(cleaned) < 0.8 * len(fairy_tale)
+    assert len(cleaned.splitlines()) <= 1 + len(rows) // 3  # most of the 31 rows are gone
+
+
+def test_breadcrumbs_back_to_top_and_read_more_lines_go_but_sentences_mentioning_them_stay():
+    page_text = "\n".join([
+        "ホーム > ニュース > 地域 > 記事",
+        "駅前の商店街では、今年も夏祭りの準備が始まった。",
+        "続きを読む……",
+        "詳しい日程は市のホームページ > 観光 > イベントの順にたどると見られる、と担当者は話す。",
+        "このページのトップへ",
+        "祭りは八月の第一土曜日に開かれる。",
+    ])
+    cleaned = CLEANUP.clean(page_text)
+    assert cleaned.splitlines() == [
+        "駅前の商店街では、今年も夏祭りの準備が始まった。",
+        "詳しい日程は市のホームページ > 観光 > イベントの順にたどると見られる、と担当者は話す。",
+        "祭りは八月の第一土曜日に開かれる。",
+    ]

@@ -11,7 +11,8 @@ by their repr), with `record_all_figures` on and off.
 on purpose, rewrite it the same way and say so in the commit. Rewritten once on purpose
 when misfiring rules were fixed: `long_line` (one 200+ character line among prose) is now
 kept, since one long sentence no longer decides (`max_long_sentence_frac`), and `mojibake`
-is now excluded as `max_decoding_damage_frac` (it was `min_hiragana_fraction`); every
+is now excluded as `max_decoding_damage_frac` (it was `min_hiragana_fraction`), and the
+short-line and BBS rules became a character share and a density (decisions below); every
 other decision and text is unchanged, and the figures gained the new rules' values.
 """
 

@@ -76,3 +76,28 @@ def page(shared_data: Path, name: str) -> str:
     pages = fixture_pages(shared_data / "web" / "ja_fixture_pages_packed.warc.gz")
     (text,) = [text for source, (_, text) in pages.items() if source.endswith(name)]
     return text
+
+
+def html_of(shared_data: Path, name: str) -> str:
+    """The decoded HTML of the one fixture whose source path ends with `name`."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    with open(shared_data / "web" / "ja_fixture_pages_packed.warc.gz", "rb") as stream:
+        for record in ArchiveIterator(stream):
+            source = record.rec_headers.get_header("WARC-X-Fixture-Source") or ""
+            if record.rec_type == "response" and source.endswith(name):
+                charset = record.rec_headers.get_header("WARC-X-Expected-Charset") or "utf-8"
+                return record.content_stream().read().decode(charset, errors="replace")
+    raise KeyError(name)
+
+
+def table_rows(html_text: str) -> list[str]:
+    """The innermost table rows of a page as `| cell | cell |` lines, as markdown-style
+    extractors (html2text, trafilatura with tables) write a layout table."""
+    import lxml.html
+
+    rows = []
+    for tr in lxml.html.fromstring(html_text).iter("tr"):
+        if not tr.xpath(".//tr"):
+            rows.append("| " + " | ".join(" ".join(td.text_content().split()) for td in tr.xpath("./td|./th")) + " |")
+    return rows

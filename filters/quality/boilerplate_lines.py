@@ -23,7 +23,7 @@ from filters.quality.options import LISTS_DIR
 
 # three or more crumbs of at most 30 characters without sentence punctuation, joined by arrows
 _BREADCRUMB = re.compile(r"(?:[^>＞»›。！？\n]{1,30}[>＞»›]\s*){2,}[^>＞»›。！？\n]{1,40}")
-# a table row of a layout sidebar: at least three pipes, cells of at most 30 characters, no 。
+# a table row of a layout sidebar: two or more pipes, cells of at most 30 characters, no 。
 _PIPE_ROW = re.compile(r"\|?(?:[^|。\n]{0,30}\|){2,}[^|。\n]{0,30}")
 # characters that start some pattern of the bundled list or shape: a line without any of them
 # (most prose lines) is never tried against the regexes

@@ -109,6 +109,25 @@ def bbs_patterns(a: TextAnalysis) -> float:
     return count + _episodes(text) - taken
 
 
+# what follows a date in a post header: a weekday or a time ("2024年3月4日(月) 12:34")
+_POST_HEADER_TAIL = re.compile(r" *(?:\([月火水木金土日]\)|\d{1,2}:\d{2})")
+
+
+def bbs_patterns_per_kchar(a: TextAnalysis) -> float:
+    """BBS patterns per 1,000 letters, where a date counts only as a post header (followed by
+    a weekday or a time) and hyphens not at all. HojiChar's absolute count (14) grows with
+    length, and its dates and hyphens are as dense in a biography's chronology and an
+    article's `2009年 - 2011年` lists (up to 53 per 1,000 letters in jawiki articles) as in a
+    forum; dated posts, 投稿/コメント and forum markers are not."""
+    if not a.letters:
+        return 0.0
+    text = a.text
+    dates = _dates(a)
+    count = a.figure(bbs_patterns) - (_loose_hyphens(text, dates) if "-" in text else 0)
+    count -= sum(1 for date in dates if not _POST_HEADER_TAIL.match(text, date.end()))
+    return count * 1000 / a.letters
+
+
 def compression_ratio(a: TextAnalysis) -> float:
     """zlib (level 9) size / UTF-8 size (LLM-jp has_good_compression_ratio, length_factor 0)."""
     encoded = a.text.encode("utf-8", "surrogatepass")
@@ -138,6 +157,16 @@ def short_line_fraction(a: TextAnalysis, length: int) -> float:
     return sum(map(length.__ge__, map(len, lines))) / len(lines) if lines else 0.0
 
 
+def short_line_char_fraction(a: TextAnalysis, length: int) -> float:
+    """Share of the characters of non-empty lines that sit in lines of at most `length` characters.
+
+    By characters rather than by lines: an article with a list of forty short items and ten
+    long paragraphs is mostly prose, a menu or tag cloud is mostly short lines either way."""
+    lines = a.paragraphs
+    total = sum(map(len, lines))
+    return sum(n for n in map(len, lines) if n <= length) / total if total else 0.0
+
+
 def _ad_keywords(a: TextAnalysis, matcher: KeywordMatcher) -> float:
     return a.memo(matcher.count, lambda an: matcher.count(an.text, an.codepoints))["ads"][0]
 
@@ -157,6 +186,10 @@ class HojiCharRuleFilter(QualityRuleFilter):
             *limit("max_compression_ratio", "compression_ratio", compression_ratio, o.max_compression_ratio, "above"),
             *limit("max_short_line_frac", "short_line_frac", partial(short_line_fraction, length=o.short_line_length),
                    o.max_short_line_frac, "above"),
+            *limit("max_short_line_char_frac", "short_line_char_frac",
+                   partial(short_line_char_fraction, length=o.short_line_length), o.max_short_line_char_frac, "above"),
             *limit("max_ad_keywords", "ad_keywords", partial(_ad_keywords, matcher=self.matcher), o.max_ad_keywords, "above"),
             *limit("max_bbs_patterns", "bbs_patterns", bbs_patterns, o.max_bbs_patterns, "above"),
+            *limit("max_bbs_patterns_per_kchar", "bbs_patterns_per_kchar", bbs_patterns_per_kchar,
+                   o.max_bbs_patterns_per_kchar, "above"),
         ]

@@ -142,7 +142,13 @@ class HojiCharOptions(Strict):
     max_ad_keywords: int | None = Field(14, description="advertisement keyword matches. Source: HojiChar DiscardAds (max_allowed_num=14)")
     ads_path: str | None = Field(None, description="ad keyword list; null = bundled filters/quality/ng_words/ads.txt")
     max_bbs_patterns: int | None = Field(
-        14, description="matches of HojiChar's BBS pattern (dates, コメント, 投稿, (月)...). Source: HojiChar DiscardBBSComments (14)")
+        None, description="matches of HojiChar's BBS pattern (dates, コメント, 投稿, (月)..., hyphens only outside words); "
+        "off: an absolute count grows with length (clean jawiki articles: median 19, 90th percentile 138). "
+        "Source: HojiChar DiscardBBSComments (14)")
+    max_bbs_patterns_per_kchar: float | None = Field(
+        12.0, description="BBS patterns per 1,000 letters, dates only as post headers (with a weekday or time), no "
+        "hyphens: clean tuning text stays under 10 (jawiki articles at most 9.7, KWDLC pages 8.5), a forum page "
+        "scores 20-80. Source: HojiChar's pattern as a density, threshold measured by jacorpus (docs/filter.md)")
     min_compression_ratio: float | None = Field(
         0.3, description="zlib(level 9) bytes / UTF-8 bytes; lower = repetitive. Source: LLM-jp has_good_compression_ratio")
     max_compression_ratio: float | None = Field(
@@ -150,7 +156,12 @@ class HojiCharOptions(Strict):
     max_char_run: int | None = Field(
         200, description="drop at a run of this many identical characters. Source: HojiChar SingleCharacterRepetitionFilter (200)")
     max_short_line_frac: float | None = Field(
-        0.5, description="share of non-empty lines of <= short_line_length characters. Source: HojiChar DiscardTooShortLines (0.5; HojiChar also counts blank lines)")
+        None, description="share of non-empty lines of <= short_line_length characters; off: it drops articles with lists "
+        "(jawiki: 10% of articles over 0.49). Source: HojiChar DiscardTooShortLines (0.5; HojiChar also counts blank lines)")
+    max_short_line_char_frac: float | None = Field(
+        0.4, description="share of the characters of non-empty lines that are in short lines: a menu, tag cloud or "
+        "list page is mostly short lines by characters, an article with lists is not (jawiki: 99th percentile 0.33, "
+        "KWDLC pages 0.05). Source: HojiChar DiscardTooShortLines, weighted by characters (jacorpus)")
     short_line_length: int = Field(10, description="Source: HojiChar DiscardTooShortLines (10)")
 
 
