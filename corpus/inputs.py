@@ -12,6 +12,19 @@ from corpus.config import ConfigError
 BOOKKEEPING = {"logs", "completions", "stats", "excluded", "passes", "work", ".jacorpus"}
 
 
+class EmptyInput(ConfigError):
+    """Inputs that yielded no document at all: almost always a wrong path, glob or text key."""
+
+
+def refuse_empty(stage: str, documents_in: int, inputs: list[str]) -> None:
+    """A stage that read nothing did nothing: say so in one line instead of reporting in=0."""
+    if documents_in:
+        return
+    shown = ", ".join(os.path.basename(p) for p in inputs[:3]) + (" ..." if len(inputs) > 3 else "")
+    raise EmptyInput(f"{stage}: the inputs yielded 0 documents ({len(inputs)} file(s){': ' + shown if shown else ''}); "
+                     f"check the paths and input.text_key, or pass --allow-empty")
+
+
 def stage_output_files(stage_dir: Path) -> list[str]:
     """What a finished stage hands on: its kept parquet shards, or (no shards folder) its data files."""
     shards = stage_dir / "shards"

@@ -33,6 +33,7 @@ from corpus.accounting import check, documents_in, merge_task_stats, step_stats,
 from corpus.config import ConfigError, ExecutorConfig
 from corpus.executors import make_executor
 from corpus.fingerprint import changes, fingerprint
+from corpus.inputs import refuse_empty
 from corpus.manifest import Source
 from corpus.run_lock import DirectoryLock
 from corpus.shards import ExclusionWriter, ShardWriter
@@ -61,6 +62,7 @@ class StageContext:
     sources: list[tuple[Source, list[str]]] = field(default_factory=list)
     force: bool = False
     quiet: bool = False
+    allow_empty: bool = True  # False: inputs that yield 0 documents are an error (EmptyInput), as the CLI asks
 
     @property
     def shards_dir(self) -> Path:
@@ -229,6 +231,8 @@ def _run_locked(stage: Stage, ctx: StageContext) -> dict | None:
         ctx.say(f"[{ctx.name}] submitted to {ctx.executor.type}; rerun this command when it finishes to write the report")
         return None
     check(ctx.name, report["documents"])
+    if not ctx.allow_empty:
+        refuse_empty(ctx.name, report["documents"]["in"], ctx.inputs)
     report = {
         "stage": ctx.name,
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
