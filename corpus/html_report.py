@@ -95,7 +95,7 @@ def _doc_html(doc) -> str:
 
 def stage_section(name: str, report: dict, stage_dir: Path) -> str:
     d = report["documents"]
-    out = [f'<h2 id="{name}">{escape(name)}</h2>',
+    out = [f'<h2 id="{escape(name)}">{escape(name)}</h2>',
            _table([[d["in"], d["kept"], d["excluded"], f"{report.get('elapsed_s', 0):.1f}"]],
                   ["documents in", "kept", "excluded", "seconds"])]
     charts = []
@@ -134,13 +134,26 @@ def stage_section(name: str, report: dict, stage_dir: Path) -> str:
     return "\n".join(out)
 
 
+def _reports_and_dirs(path: Path) -> tuple[dict[str, dict], dict[str, Path], Path]:
+    """The reports to show, each stage's directory, and where the run manifest would be:
+    `path` is a run directory, or one stage directory (its own report.json)."""
+    if (path / "report.json").is_file():
+        report = json.loads((path / "report.json").read_text())
+        name = report.get("stage", path.name)
+        return {name: report}, {name: path}, path.parent
+    reports = load_reports(path)
+    return reports, {name: path / name for name in reports}, path
+
+
 def write_html_report(run_dir: Path, out_path: Path | None = None) -> Path:
-    reports = load_reports(run_dir)
+    """One HTML file for a run directory, or for one stage directory (the same section a
+    run's page has for it: charts, histograms from its shards, samples)."""
+    reports, stage_dirs, manifest_dir = _reports_and_dirs(run_dir)
     out_path = out_path or run_dir / "report.html"
     stages = [(name, r["documents"]["in"], r["documents"]["kept"]) for name, r in reports.items()]
-    manifest_path = run_dir / "manifest.json"
+    manifest_path = manifest_dir / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-    nav = " · ".join(f'<a href="#{n}">{escape(n)}</a>' for n in reports)
+    nav = " · ".join(f'<a href="#{escape(n)}">{escape(n)}</a>' for n in reports)
     body = [f"<h1>jacorpus report: {escape(str(run_dir))}</h1>",
             f'<p class="meta">code {escape(str(manifest.get("code_version", "?")))} · '
             f'{len(manifest.get("inputs", {}))} input files · {nav}</p>',
@@ -149,7 +162,7 @@ def write_html_report(run_dir: Path, out_path: Path | None = None) -> Path:
                      "yes" if r["documents"]["in"] == r["documents"]["kept"] + r["documents"]["excluded"] else "NO"]
                     for n, r in reports.items()], ["stage", "in", "kept", "excluded", "in = kept + excluded"])]
     for name, report in reports.items():
-        body.append(stage_section(name, report, run_dir / name))
+        body.append(stage_section(name, report, stage_dirs[name]))
     html = (f'<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>jacorpus report</title>'
             f"<style>{CSS}</style></head><body>{''.join(body)}</body></html>")
     out_path.write_text(html, encoding="utf-8")

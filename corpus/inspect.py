@@ -104,9 +104,14 @@ def select(files: list[str], where: list[tuple[str, str, str]], sample: int | No
 
 
 def render(docs: list[Document], chars: int, as_json: bool) -> None:
+    """Print documents; ids, metadata and text are someone else's bytes, so none of them is
+    read as rich markup and every control character is shown as an escape (corpus.terminal_text)."""
+    from corpus.terminal_text import json_safe, plain
+
     if as_json:
         for doc in docs:
-            print(json.dumps({"id": doc.id, "text": doc.text, "metadata": doc.metadata}, ensure_ascii=False, default=str))
+            print(json_safe(json.dumps({"id": doc.id, "text": doc.text, "metadata": doc.metadata},
+                                       ensure_ascii=False, default=str)))
         return
     from rich.console import Console
     from rich.panel import Panel
@@ -118,11 +123,14 @@ def render(docs: list[Document], chars: int, as_json: bool) -> None:
         meta.add_column(style="bold cyan")
         meta.add_column()
         for key, value in doc.metadata.items():
-            meta.add_row(key, json.dumps(value, ensure_ascii=False, default=str) if isinstance(value, (dict, list)) else str(value))
+            meta.add_row(plain(key), plain(json.dumps(value, ensure_ascii=False, default=str)
+                                           if isinstance(value, (dict, list)) else value))
         text = doc.text if len(doc.text) <= chars else doc.text[:chars] + f" … [{len(doc.text) - chars} more characters]"
-        title = doc.id + (f"  [red]excluded: {doc.metadata['reason']}[/red]" if doc.metadata.get("reason") else "")
+        title = plain(doc.id)
+        if doc.metadata.get("reason"):
+            title.append(f"  excluded: {plain(doc.metadata['reason'])}", style="red")
         console.print(Panel.fit(meta, title=title, title_align="left"))
-        console.print(text, markup=False, highlight=False)
+        console.print(plain(text), highlight=False)
         console.print()
     console.print(f"[dim]{len(docs)} document(s)[/dim]")
 

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from corpus.config import STAGE_ORDER
+from corpus.terminal_text import json_safe, markup_safe
 
 
 def load_reports(run_dir: Path) -> dict[str, dict]:
@@ -31,7 +32,7 @@ def funnel_table(reports: dict[str, dict]) -> Table:
     for name, r in reports.items():
         d = r["documents"]
         ok = d["in"] == d["kept"] + d["excluded"]
-        table.add_row(name, str(d["in"]), str(d["kept"]), str(d["excluded"]), _pct(d["kept"], d["in"]),
+        table.add_row(markup_safe(name), str(d["in"]), str(d["kept"]), str(d["excluded"]), _pct(d["kept"], d["in"]),
                       "yes" if ok else "[red]NO[/red]", f"{r.get('elapsed_s', 0):.1f}")
     return table
 
@@ -43,7 +44,7 @@ def _counter_table(title: str, counts: dict, total: int | None = None, limit: in
     if total:
         table.add_column("share", justify="right")
     for key, value in list(counts.items())[:limit]:
-        row = [str(key), str(value)] + ([_pct(value, total)] if total else [])
+        row = [markup_safe(key), markup_safe(value)] + ([_pct(value, total)] if total else [])
         table.add_row(*row)
     if len(counts) > limit:
         table.add_row(f"... {len(counts) - limit} more", "", *([""] if total else []))
@@ -52,7 +53,7 @@ def _counter_table(title: str, counts: dict, total: int | None = None, limit: in
 
 def print_stage(console: Console, name: str, r: dict) -> None:
     d = r["documents"]
-    console.rule(f"[bold]{name}[/bold]  in {d['in']}  kept {d['kept']}  excluded {d['excluded']}")
+    console.rule(f"[bold]{markup_safe(name)}[/bold]  in {d['in']}  kept {d['kept']}  excluded {d['excluded']}")
     kept = r.get("kept", {})
     excluded = r.get("excluded", {})
     if kept.get("characters") is not None:
@@ -77,12 +78,13 @@ def print_stage(console: Console, name: str, r: dict) -> None:
 
 
 def _scalar(value) -> str:
+    """A figure as a table cell (markup-escaped, controls visible: figures can hold names from the data)."""
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, (dict, list)):
         text = json.dumps(value, ensure_ascii=False, default=str)
-        return text if len(text) <= 80 else text[:77] + "..."
-    return str(value)
+        return markup_safe(text if len(text) <= 80 else text[:77] + "...")
+    return markup_safe(value)
 
 
 def print_figures(console: Console, figures: dict, title: str = "figures") -> None:
@@ -94,23 +96,23 @@ def print_figures(console: Console, figures: dict, title: str = "figures") -> No
         table.add_column("figure")
         table.add_column("value", justify="right")
         for k, v in flat.items():
-            table.add_row(str(k), _scalar(v))
+            table.add_row(markup_safe(k), _scalar(v))
         console.print(table)
     for key, value in figures.items():
         if isinstance(value, dict) and value:
-            table = Table(title=key, title_justify="left")
+            table = Table(title=markup_safe(key), title_justify="left")
             table.add_column("key")
             table.add_column("value", justify="right")
             for k, v in list(value.items())[:15]:
-                table.add_row(str(k), _scalar(v))
+                table.add_row(markup_safe(k), _scalar(v))
             if len(value) > 15:
                 table.add_row(f"... {len(value) - 15} more", "")
             console.print(table)
         elif isinstance(value, list) and value and isinstance(value[0], dict):
             cols = list(value[0].keys())[:6]
-            table = Table(title=key, title_justify="left")
+            table = Table(title=markup_safe(key), title_justify="left")
             for c in cols:
-                table.add_column(str(c))
+                table.add_column(markup_safe(c))
             for row in value[:5]:
                 table.add_row(*(_scalar(row.get(c)) for c in cols))
             console.print(table)
@@ -121,11 +123,11 @@ def print_run_report(run_dir: Path, stage: str | None = None, as_json: bool = Fa
     if stage:
         reports = {k: v for k, v in reports.items() if k == stage}
     if as_json:
-        print(json.dumps(reports, indent=2, ensure_ascii=False))
+        print(json_safe(json.dumps(reports, indent=2, ensure_ascii=False)))
         return
     console = Console()
     if not reports:
-        console.print(f"no stage reports under {run_dir}")
+        console.print(f"no stage reports under {markup_safe(run_dir)}")
         return
     console.print(funnel_table(reports))
     for name, r in reports.items():
@@ -135,7 +137,7 @@ def print_run_report(run_dir: Path, stage: str | None = None, as_json: bool = Fa
 def print_stage_report(stage_dir: Path, as_json: bool = False) -> None:
     r = json.loads((stage_dir / "report.json").read_text())
     if as_json:
-        print(json.dumps(r, indent=2, ensure_ascii=False))
+        print(json_safe(json.dumps(r, indent=2, ensure_ascii=False)))
         return
     console = Console()
     console.print(funnel_table({r.get("stage", stage_dir.name): r}))

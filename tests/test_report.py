@@ -115,3 +115,20 @@ def test_html_report_renders_in_headless_chromium(run_dir, tmp_path):
                     f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1200,1600",
                     f"file://{path}"], check=True, capture_output=True, timeout=120)
     assert shot.stat().st_size > 20_000  # a blank page is a few KB
+
+
+def test_html_report_of_one_stage_directory_shows_that_stage_as_fully_as_the_run_report(run_dir, tmp_path):
+    whole = write_html_report(run_dir, tmp_path / "run.html").read_text(encoding="utf-8")
+    one = write_html_report(run_dir / "filter", tmp_path / "stage.html").read_text(encoding="utf-8")
+    section = lambda html: html[html.index('<h2 id="filter">'):]  # noqa: E731
+    assert section(one) == section(whole)  # the same charts, histograms and samples
+    assert one.count("<svg") == whole.count("<svg") >= 4
+    assert "kana_ratio (all documents)" in one and "excluded: kana_ratio" in one
+
+
+def test_report_cli_writes_the_stage_html_next_to_its_report(run_dir):
+    from corpus.cli import main
+
+    assert main(["report", str(run_dir / "filter"), "--html"]) == 0
+    html = (run_dir / "filter" / "report.html").read_text(encoding="utf-8")
+    assert "threshold 0.2" in html and '<h2 id="filter">' in html
