@@ -2,13 +2,18 @@
 
     python benchmarks/ingest_web.py                  # the shared WARCs, 5 repeats
     python benchmarks/ingest_web.py --passes 4 --repeats 7 --inputs a.warc.gz b.warc.gz
+    python benchmarks/ingest_web.py --before ad3f40a # also time the stage as it was at a git revision
 
 Ours: the stage's own steps from `pipelines.ingest_web.build` (FastWARC reader, charset
 detection, pre-check, licence evidence, extraction in a sandbox, lid.176, parquet shards
-and exclusion shards written), once per extractor (`hybrid`, the default; `resiliparse`;
-`trafilatura`). Baseline: datatrove's `WarcReader` (warcio + cchardet + python-magic) ->
-`Trafilatura(favour_precision=True)` -> `LanguageFilter(["ja"])`, with lid.176.ftz loaded
-in place of the lid.176.bin it would download. Each runs in one process (one task; each
+and exclusion shards written), with the default options (all three passes: counting host
+blocks, host tables, extraction), with `host_boilerplate: false` (one pass, to show what
+the per-host tables cost), and with `extractor: resiliparse` / `trafilatura`. Baseline:
+datatrove's `WarcReader` (warcio + cchardet + python-magic) -> `Trafilatura(favour_precision=True)`
+-> `LanguageFilter(["ja"])`, with lid.176.ftz loaded in place of the lid.176.bin it would
+download. `--before REV` adds the stage as it was at git revision REV (its tree exported by
+`git archive`, timed in a child process per repeat, same inputs), so today's and the
+earlier throughput are measured in one run. Each path runs in one process (one task; each
 extractor also has its sandbox worker, which the parent waits on). Pages are the input's
 HTTP response records. Two rates per path: pages per second of wall time, and pages per
 CPU-second (the process plus its sandbox worker, so per core by construction, and much
@@ -18,15 +23,18 @@ interleaved so that load from other processes hits all paths alike. (Trafilatura
 several passes the stock path keeps fewer pages on later passes: compare "kept" with that
 in mind.)
 
-It also prints, for both extractors, the character-bigram F1 against the gold files and
-how many of the packed fixture pages each path decodes with the expected charset.
+It then prints how many of the packed fixture pages each path decodes with the expected
+charset, and the extraction quality tables of benchmarks/web_extraction_eval.py (the tuning
+and the evaluation gold sets).
 """
 
 from __future__ import annotations
 
 import argparse
 import codecs
+import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +43,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 SHARED_WEB = ROOT.parent / "shared" / "data" / "web"
 DEFAULT_INPUTS = [SHARED_WEB / "ja_fixture_pages_packed.warc.gz", SHARED_WEB / "cc-main-2020-34_sample_non-ja.warc.gz"]
@@ -46,25 +55,32 @@ def count_responses(paths: list[Path]) -> int:
     return sum(1 for p in paths for _ in ArchiveIterator(str(p), record_types=WarcRecordType.response))
 
 
-def drain(steps: list) -> None:
+def drain(steps: list, rank: int = 0, world_size: int = 1) -> None:
     """What datatrove's executor does with a pipeline: chain the generators, then drain."""
     data = None
     for step in steps:
-        data = step(data, 0, 1)
-    deque(data, maxlen=0)
+        data = step(data, rank, world_size)
+    deque(data or (), maxlen=0)
 
 
-def ours(paths: list[Path], workdir: Path, extractor: str = "hybrid") -> list:
-    from corpus.stage import StageContext
+def ours(paths: list[Path], workdir: Path, **options) -> list:
+    """The stage's passes as [(steps, tasks)], built by the stage itself."""
+    from corpus.stage import Pass, StageContext
     from pipelines.ingest_web import Options, build
 
     ctx = StageContext(name="ingest_web", stage_dir=workdir, inputs=[str(p) for p in paths],
-                       options=Options(extractor=extractor), quiet=True)
-    steps = build(ctx)
-    for step in steps:  # load lid.176 before the clock starts, as stock() does for its LanguageFilter
-        if hasattr(step, "lid"):
-            _ = step.lid.model
-    return steps
+                       options=Options(**options), quiet=True)
+    built = build(ctx)
+    passes = built if isinstance(built[0], Pass) else [Pass("main", built)]
+    for p in passes:
+        for step in p.steps:  # load lid.176 before the clock starts, as stock() does for its LanguageFilter
+            if hasattr(step, "lid"):
+                _ = step.lid.model
+    return [(p.steps, p.tasks or 1) for p in passes]
+
+
+def ours_one_pass(paths: list[Path], workdir: Path) -> list:
+    return ours(paths, workdir, host_boilerplate=False)
 
 
 def ours_resiliparse(paths: list[Path], workdir: Path) -> list:
@@ -97,7 +113,7 @@ def stock(paths: list[Path], workdir: Path) -> list:
     finally:
         datatrove_base.check_required_dependencies = check
     language.model._model = _NumpyScores(fasttext.load_model(bundled_model_path()))
-    return [WarcReader("/", paths_file=str(listing), compression="infer"), Trafilatura(favour_precision=True), language]
+    return [([WarcReader("/", paths_file=str(listing), compression="infer"), Trafilatura(favour_precision=True), language], 1)]
 
 
 class _NumpyScores:
@@ -127,13 +143,44 @@ def cpu_seconds() -> float:
 def time_once(make, paths: list[Path]) -> tuple[float, float, int]:
     """(wall seconds, CPU seconds, pages kept) of one run of a path over `paths`."""
     with tempfile.TemporaryDirectory() as tmp:
-        steps = make(paths, Path(tmp))
+        passes = make(paths, Path(tmp))
         cpu, started = cpu_seconds(), time.perf_counter()
-        drain(steps)
+        for steps, tasks in passes:
+            for rank in range(tasks):
+                drain(steps, rank, tasks)
         elapsed, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+        steps = passes[-1][0]
         kept = [s for s in steps if "Language" in type(s).__name__ or "language" in getattr(s, "name", "")]
         n_kept = int(kept[0].stats["forwarded"].total) if kept else -1
     return elapsed, cpu, n_kept
+
+
+# run in a child process inside an exported old tree: times that tree's stage once, after a warm-up
+_BEFORE_SNIPPET = """
+import json, sys, tempfile, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+sys.path.insert(0, sys.argv[1] + "/benchmarks")
+from ingest_web import time_once, ours
+paths = [Path(p) for p in json.loads(sys.argv[2])]
+time_once(ours, paths[:1])
+print(json.dumps(time_once(ours, paths)))
+"""
+
+
+class Before:
+    """The stage at an earlier git revision, exported once and timed in a child process."""
+
+    def __init__(self, rev: str):
+        self.rev = rev
+        self.tmp = tempfile.TemporaryDirectory(prefix=f"jacorpus-{rev}-")
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", self.tmp.name], input=archive, check=True)
+
+    def time(self, paths: list[Path]) -> tuple[float, float, int]:
+        out = subprocess.run([sys.executable, "-c", _BEFORE_SNIPPET, self.tmp.name, json.dumps([str(p) for p in paths])],
+                             check=True, capture_output=True, text=True, cwd=self.tmp.name)
+        return tuple(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
 def stock_charset_accuracy(path: Path) -> tuple[int, int, int]:
@@ -174,66 +221,57 @@ def our_charset_accuracy(path: Path) -> tuple[int, int]:
     return right, total
 
 
-def quality() -> None:
-    from trafilatura import extract
-
-    from filters.web.extraction import extract_text
-    from filters.web.extraction_quality import bigram_f1, load_gold
-
-    gold = load_gold(SHARED_WEB)
-    extractors = {
-        "ours, hybrid (default)": lambda page: extract_text(page),
-        "ours, extractor=resiliparse (+ edge trim)": lambda page: extract_text(page, extractor="resiliparse"),
-        "resiliparse, no trim": lambda page: extract_text(page, extractor="resiliparse", trim=False),
-        "ours, extractor=trafilatura (+ edge trim)": lambda page: extract_text(page, extractor="trafilatura"),
-        "trafilatura, datatrove stock settings": lambda page: extract(
-            page, favor_precision=True, include_comments=False, deduplicate=True),
-        "trafilatura, Swallow settings": lambda page: extract(page, include_comments=False, include_tables=False),
-    }
-    print("\nextraction quality (character-bigram F1 vs ../shared/data/web/gold)")
-    names = [name.split(".")[0] for name, *_ in gold]
-    print(f"  {'extractor':42s} {'ja mean':>8s}  " + "  ".join(f"{n[:18]:>18s}" for n in names))
-    for label, fn in extractors.items():
-        scores = [(lang, bigram_f1(fn(page), text).f1) for _, lang, page, text in gold]
-        ja = [s for lang, s in scores if lang == "ja"]
-        print(f"  {label:42s} {sum(ja) / len(ja):8.3f}  " + "  ".join(f"{s:18.3f}" for _, s in scores))
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--inputs", nargs="+", type=Path, default=DEFAULT_INPUTS)
     parser.add_argument("--passes", type=int, default=3, help="read the inputs this many times per measurement")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--before", default=None, help="git revision whose ingest_web to time in the same run")
     args = parser.parse_args()
 
     paths = [p.resolve() for p in args.inputs] * args.passes
     pages = count_responses(paths)
     print(f"inputs: {', '.join(p.name for p in args.inputs)} x {args.passes} passes = {pages} response records")
     paths_under_test = {
-        "ours": (ours, "ours, default (extractor=hybrid)"),
+        "ours": (ours, "ours, default (host tables, hybrid)"),
+        "ours_one_pass": (ours_one_pass, "ours, host_boilerplate=false"),
         "ours_resiliparse": (ours_resiliparse, "ours, extractor=resiliparse"),
         "ours_trafilatura": (ours_trafilatura, "ours, extractor=trafilatura"),
         "stock": (stock, "datatrove: WarcReader+Trafilatura+LanguageFilter"),
     }
+    before = Before(args.before) if args.before else None
     for make, _title in paths_under_test.values():  # warm imports and the page cache for all
         time_once(make, paths[:1])
     runs: dict[str, list[tuple[float, float]]] = {label: [] for label in paths_under_test}
+    if before:
+        runs["before"] = []
     kept: dict[str, int] = {}
     for _ in range(args.repeats):
         for label, (make, _title) in paths_under_test.items():
             elapsed, cpu, n_kept = time_once(make, paths)
             runs[label].append((elapsed, cpu))
             kept[label] = n_kept
+        if before:
+            elapsed, cpu, kept["before"] = before.time(paths)
+            runs["before"].append((elapsed, cpu))
+    titles = {label: title for label, (_make, title) in paths_under_test.items()}
+    if before:
+        titles["before"] = f"ours at {args.before} (default options then)"
     print(f"\n{'path':50s} {'wall s':>7s} {'pages/s':>8s} {'CPU s':>7s} {'pages/CPU-s':>11s} {'kept':>5s}")
     wall_rate, cpu_rate = {}, {}
-    for label, (_make, title) in paths_under_test.items():
+    for label, title in titles.items():
         wall = statistics.median(t for t, _ in runs[label])
         cpu = statistics.median(c for _, c in runs[label])
         wall_rate[label], cpu_rate[label] = pages / wall, pages / cpu
         print(f"{title:50s} {wall:7.3f} {wall_rate[label]:8.1f} {cpu:7.3f} {cpu_rate[label]:11.1f} {kept[label]:5d}")
-    for label in ("ours", "ours_resiliparse", "ours_trafilatura"):
+    for label in ("ours", "ours_one_pass", "ours_resiliparse", "ours_trafilatura"):
         print(f"ratio {label} / stock: {wall_rate[label] / wall_rate['stock']:.1f}x wall, "
               f"{cpu_rate[label] / cpu_rate['stock']:.1f}x per CPU-second")
+    print(f"ratio ours / ours_one_pass (cost of the host tables): {wall_rate['ours'] / wall_rate['ours_one_pass']:.2f}x wall, "
+          f"{cpu_rate['ours'] / cpu_rate['ours_one_pass']:.2f}x per CPU-second")
+    if before:
+        print(f"ratio ours / ours at {args.before}: {wall_rate['ours'] / wall_rate['before']:.2f}x wall, "
+              f"{cpu_rate['ours'] / cpu_rate['before']:.2f}x per CPU-second")
     print("runs (wall s/CPU s): " + "; ".join(
         f"{k} " + ", ".join(f"{t:.2f}/{c:.2f}" for t, c in v) for k, v in runs.items()))
 
@@ -243,7 +281,10 @@ def main() -> int:
         s_right, s_decoded, s_total = stock_charset_accuracy(packed)
         print(f"\ncharset on {packed.name}: ours {right}/{total} records right; datatrove stock: {s_right} right "
               f"of the {s_decoded} it decodes ({s_total - s_decoded} passed over: not HTML to libmagic, or undecodable)")
-        quality()
+        from web_extraction_eval import evaluation_table, tuning_table
+
+        tuning_table(SHARED_WEB)
+        evaluation_table(SHARED_WEB)
     return 0
 
 

@@ -140,7 +140,9 @@ def _boilerplate_config(opts: Options) -> BoilerplateConfig:
 
 
 def _reader_and_precheck(ctx: StageContext, opts: Options, accounting: bool) -> list:
-    """The steps up to the pre-check; exclusions are written only by the accounting pass."""
+    """The steps up to the pre-check; exclusions are written only by the accounting pass.
+    The counting pass (accounting=False) keeps it cheap: no excerpts of excluded records are
+    decoded, and only pages with a Japanese marker are counted (a sample of each host)."""
     datasets = {_where(f): source.name for source, files in ctx.sources for f in files}
     accept = tuple(opts.accept_content_types) + (tuple(t for t in FEED_TYPES if t not in opts.accept_content_types)
                                                  if opts.extract_feeds else ())
@@ -151,13 +153,13 @@ def _reader_and_precheck(ctx: StageContext, opts: Options, accounting: bool) -> 
     return [
         WarcReader(
             [_where(p) for p in ctx.inputs], datasets=datasets, accept_types=accept,
-            max_payload_bytes=opts.max_payload_bytes, excerpt_chars=opts.excluded_excerpt_chars,
+            max_payload_bytes=opts.max_payload_bytes, excerpt_chars=opts.excluded_excerpt_chars if accounting else 0,
         ),
         ExcludeMarked(exclusion_writer=writer("warc_reader")),
         UrlBlocklistFilter(opts.url_blocklist, exclusion_writer=writer("url_blocklist")),
         JapanesePrecheck(
-            opts.japanese_precheck, tuple(opts.languages), opts.lang_min_score, model_path=opts.lid_model_path,
-            max_chars=opts.lang_max_chars, excerpt_chars=opts.excluded_excerpt_chars,
+            opts.japanese_precheck, tuple(opts.languages), markers_only=not accounting, min_score=opts.lang_min_score,
+            model_path=opts.lid_model_path, max_chars=opts.lang_max_chars, excerpt_chars=opts.excluded_excerpt_chars,
             exclusion_writer=writer("ja_precheck"),
         ),
     ]

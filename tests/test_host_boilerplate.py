@@ -97,3 +97,43 @@ def test_pruning_blanks_the_template_and_keeps_the_description():
 def test_a_page_of_template_only_is_boilerplate_only():
     pruned = prune_page(shop_site.template_only_html(), site_table())
     assert pruned.boilerplate_only and pruned.own_text == "" and pruned.removed_chars == pruned.text_chars > 0
+
+
+# three short stories written for this test, to stand in for the other pages of the real
+# hukumusume page's site (same template, same day's sidebar)
+OWN_STORIES = {
+    "ウサギの傘": "雨の日、小さなウサギは大きな葉っぱを傘にして森を歩いていました。途中で、ぬれて震えているリスに出会いました。"
+                 "ウサギは葉っぱの下にリスを入れてあげました。二匹はいっしょに雨宿りの場所まで歩き、雨が上がるころにはすっかり仲良くなっていました。",
+    "月を拾ったキツネ": "ある晩、キツネは池に映った月を見つけて、拾おうと前足を伸ばしました。水面が揺れて、月はばらばらになってしまいました。"
+                    "キツネががっかりしていると、水が静まり、月はまたまるく戻りました。キツネは、あわてずに待つことの大切さを知りました。",
+    "カメの近道": "丘の向こうの畑へ行くのに、カメはいつも同じ道を歩いていました。ある日、近道を教えてもらったカメは、その道を選びました。"
+                 "けれど近道は石だらけで、かえって時間がかかってしまいました。カメは次の日から、また歩きなれた道を通うことにしました。",
+}
+
+
+def test_real_table_layout_template_loses_its_sidebar_and_keeps_each_story(shared_data):
+    """The real hukumusume page (a table-layout site whose sidebar of daily trivia, links to
+    sister sites and a calendar every single-page extractor keeps) and three pages made from
+    its own template with other stories: per-host tables keep each story and drop the sidebar."""
+    import re
+
+    from filters.web.extraction import extract_page, extract_text
+    from filters.web.extraction_quality import load_pages
+
+    (real,) = [html for source, html in load_pages(shared_data / "web").items() if "hukumusume" in source]
+    story = re.search(r"<p>\s*(\u3000肉をくわえたイヌが.*?)\s*</p>", real, re.DOTALL).group(1)
+    pages = {"欲張りなイヌ": real}
+    pages.update({title: real.replace(story, text).replace("欲張りなイヌ", title) for title, text in OWN_STORIES.items()})
+    sidebar = ("きょうの誕生花", "366日への旅", "恋の誕生日占い", "子どもの病気相談所")
+    assert all(s in extract_text(real) for s in sidebar)  # what a single page gives
+    config = BoilerplateConfig()
+    counts = HostCounts(config)
+    for page in pages.values():
+        counts.add_page("hukumusume.com", keys(page))
+    table = frozenset(k for k, c in counts.blocks["hukumusume.com"].items() if config.is_boilerplate(c, 4))
+    for title, page in pages.items():
+        text, used, removed, total = extract_page(page, table)
+        own = OWN_STORIES.get(title, "さっきの川の中のイヌは、水にうつった自分の顔だったのです。")
+        assert own[:40] in text.replace("\u3000", "").replace(" ", ""), (title, text)
+        assert not any(s in text for s in sidebar), (title, text)
+        assert 0 < removed < total

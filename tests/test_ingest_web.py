@@ -204,3 +204,15 @@ def test_iso2022jp_page_labelled_utf8_is_kept_as_japanese(tmp_path):
     (doc,) = documents(tmp_path / "ingest_web" / "shards")
     assert doc.metadata["charset"] == "iso-2022-jp" and "\x1b" not in doc.text
     assert bad.JA_PARAGRAPH[:30] in doc.text
+
+
+def test_news_snippet_without_title_or_lang_is_kept_through_language_id(shared_data, tmp_path):
+    """The 478-character Shift_JIS news snippet (no <html lang>, <title> "Shift_JIS") was
+    excluded as no_japanese_marker: the pre-check now lets lid.176 read its text."""
+    report = run(tmp_path, [shared_data / "web" / "ja_fixture_pages_packed.warc.gz"])
+    kept = documents(tmp_path / "ingest_web" / "shards")
+    (snippet,) = [d for d in kept if "_chromium_Shift-JIS" in d.metadata["url"]]
+    assert snippet.metadata["ja_marker"] == "langid" and snippet.metadata["charset"] == "shift_jis"
+    assert snippet.text.startswith("衆院議院運営委員会は９日午後の理事会で") and len(snippet.text) > 470
+    assert "no_japanese_marker" not in report["excluded_by_reason"]
+    assert report["excluded_by_reason"]["no_kana"] == 1  # the Chinese article

@@ -9,7 +9,7 @@ Japanese page in its first pass, which must stay cheap next to extraction.
 
 A block is the text between two block-level tags (`<p>`, `<div>`, `<td>`, `<li>`, `<br>`,
 `<h1>`...), inline tags removed, entities decoded, whitespace folded. The hash is of the
-NFKC text with whitespace removed and every digit replaced by 0, so "価格：1,890円" and
+NFKC text with whitespace removed and every run of digits replaced by one 0, so "価格：1,890円" and
 "価格：8,400円", or one date and the next, are the same block: labels and dates that a
 template fills in per page are template, not content. `<head>`, scripts, styles and
 comments are not text. Blanking keeps every tag and removes only the block's text, so the
@@ -38,7 +38,7 @@ _BOUNDARY = re.compile(
 )
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
-_DIGIT = re.compile(r"\d")
+_DIGITS = re.compile(r"\d+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +51,7 @@ class Block:
 
 def block_key(text: str) -> int:
     """64-bit hash of a block's text, normalised so that a template block hashes the same on every page."""
-    norm = _DIGIT.sub("0", _SPACE.sub("", unicodedata.normalize("NFKC", text)))
+    norm = _DIGITS.sub("0", _SPACE.sub("", unicodedata.normalize("NFKC", text)))
     return int.from_bytes(hashlib.blake2b(norm.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
 
 
@@ -70,6 +70,8 @@ def page_blocks(page: str) -> list[Block]:
 
 def _add(page: str, start: int, end: int, blocks: list[Block]) -> None:
     raw = page[start:end]
+    if raw.isspace():  # most gaps between block tags are a newline and indentation
+        return
     text = _SPACE.sub(" ", html.unescape(_TAG.sub("", raw)) if "<" in raw or "&" in raw else raw).strip()
     if text:
         blocks.append(Block(start, end, text, block_key(text)))
