@@ -31,6 +31,7 @@ def test_bare_seven_digits_with_a_hyphen_need_context(found):
     "神奈川県横浜市西区みなとみらい６丁目３－４", "京都府京都市下京区坂東屋町２７６", "北海道札幌市中央区北1条西2丁目5-3",
     "香川県仲多度郡まんのう町勝浦家六２０９４番地１", "兵庫県宝\ufa10市東洋町1番1号",  # a CJK compatibility ideograph, as in geolonia's file
     "品川区大井６−２１−６", "堺市北区新金岡町4丁1-8", "千代田区四番町6番地", "埼玉県さいたま市浦和区常盤9丁目30番22号",
+    "東京都中央区勝どき６丁目７－３", "東京都新宿区山吹町７",
 ])
 def test_street_address_is_masked_whole(found, address):
     assert found(f"住所：{address}です") == [("ADDRESS", address)]
@@ -38,7 +39,7 @@ def test_street_address_is_masked_whole(found, address):
 
 @pytest.mark.parametrize("text", [
     "東京都墨田区横網一丁目にある", "新宿区新宿二丁目の飲食店", "徳島市一番町の商店街", "北海道札幌市中央区北1条西2丁目です",
-    "私は世田谷区桜新町二丁目に住んでいます", "千代田区一番町に住む知人", "新潟県長岡市東坂之上町3",
+    "私は世田谷区桜新町二丁目に住んでいます", "千代田区一番町に住む知人", "千代田区内にある1-2の",
 ])
 def test_an_area_without_a_lot_number_is_not_masked(found, text):
     assert found(text) == []

@@ -9,8 +9,7 @@ What is masked, and why (docs/pii.md, "What personal information means here"):
 
 - Only an address down to the lot: a town or a 丁目 alone (`東京都墨田区横網一丁目`,
   `新宿区新宿二丁目`) names an area of hundreds of households, not a home. A town whose
-  name holds 番 (`徳島市一番町`, `千代田区四番町`) is a town, not a lot number; a bare
-  number of one or two digits after a town is read as its 丁目 (`東坂之上町3`).
+  name holds 番 (`徳島市一番町`, `千代田区四番町`) is a town, not a lot number.
 - The span starts at the prefecture, or at the first municipality when none is written,
   and never before it: a municipality name may begin with hiragana (`さいたま市`) only
   where a hiragana run begins, and a town holds at most one hiragana run, so
@@ -56,10 +55,13 @@ _CITY = rf"{_NAME_START}[{_TK}{_HIRA_CITY}]{{0,6}}?[市区町村郡]"
 _CITY_STRICT = (
     rf"(?:(?:京都|府中|宇都宮|都城|都留)市|(?![都道府県]){_NAME_START}(?:(?![都道府県])[{_TK}{_HIRA_CITY}]){{0,5}}?[市区郡])"
 )
-# town (町字): kanji/katakana with at most one hiragana run inside (丸の内, 星の宮, 長津田みなみ台), or
-# starting with one (つつじが丘, みなとみらい); never starting with a particle nor ending in hiragana
-# before a number, so `港区では3人` and `江東区長の小松崎軍次が辰巳` are no towns
-_TOWN = rf"(?:[{_TK}]{{1,12}}(?:[{_HIRA}]{{1,6}}[{_TK}]{{1,8}})?|(?![{_PARTICLES}])[{_HIRA}]{{2,6}}(?:[{_TK}]{{1,8}})?)"
+# town (町字): kanji/katakana with at most one hiragana run: inside (丸の内, 星の宮, 長津田みなみ台),
+# first (つつじが丘, みなとみらい) or a short one last (勝どき); a run never starts with a particle
+# unless it sits between kanji, so `港区では3人`, `区内にある1…` and `江東区長の小松崎軍次が辰巳` are no towns
+_TOWN = (
+    rf"(?:[{_TK}]{{1,12}}(?:[{_HIRA}]{{1,6}}[{_TK}]{{1,8}}|(?![{_PARTICLES}])[{_HIRA}]{{1,3}})?"
+    rf"|(?![{_PARTICLES}])[{_HIRA}]{{2,6}}(?:[{_TK}]{{1,8}})?)"
+)
 _KANJI_NUM = "[一二三四五六七八九十百千〇]{1,4}"
 _NUMK = rf"(?:[0-9]{{1,3}}|{_KANJI_NUM})"
 # an area of a town, not a lot: 二丁目, 4丁, 北1条西2丁目 (the 北 is the town's), 24条西6丁目
@@ -68,13 +70,13 @@ _CHOME = rf"(?:{_NUMK}条[東西南北]?)?{_NUMK}丁目?"
 _LOT_UNIT = r"(?:番地(?:の(?=[0-9一二三四五六七八九十]))?|番(?![町目])|号(?![線室])|地割)"
 _LOT_NUM = rf"(?:[0-9]{{1,5}}{_LOT_UNIT}?|{_KANJI_NUM}{_LOT_UNIT})"
 _LOT_NEXT = rf"(?:(?:\s?[\-の]\s?)?{_LOT_NUM})"
-# the first lot number shows itself by a unit (`14番`), a second number (`1523-4`), or, after a
-# prefecture, three or more digits (`坂東屋町276`); one or two bare digits are a 丁目 (`東坂之上町3`)
+# the first lot number shows itself by a unit (`14番`) or a second number (`1523-4`); after a
+# prefecture a bare number is one too (`坂東屋町276`, `山吹町7`: geolonia parses such numbers as 番地)
 _LOT_FIRST = rf"(?:[0-9]{{1,5}}{_LOT_UNIT}|{_KANJI_NUM}{_LOT_UNIT}|[0-9]{{1,5}}(?=\s?[\-の]\s?[0-9]))"
 _AFTER_CHOME = rf"{_CHOME}\s?[\-の]?\s?{_LOT_NUM}{_LOT_NEXT}{{0,4}}"
 # ordinals and road numbers are not lot numbers: `第1工区`, `国道3号`
 _NOT_ORDINAL = r"(?<!第|国道|県道|都道|府道|道道|市道|町道|村道)"
-_BLOCK = rf"{_NOT_ORDINAL}(?:{_AFTER_CHOME}|(?:{_LOT_FIRST}|[0-9]{{3,5}}){_LOT_NEXT}{{0,4}})"
+_BLOCK = rf"{_NOT_ORDINAL}(?:{_AFTER_CHOME}|(?:{_LOT_FIRST}|[0-9]{{1,5}}(?![0-9丁条])){_LOT_NEXT}{{0,4}})"
 _BLOCK_STRICT = rf"{_NOT_ORDINAL}(?:{_AFTER_CHOME}|{_LOT_FIRST}{_LOT_NEXT}{{0,4}})"
 # a lot number is not a count or a date: `新宿区3年`, `港区2番目`
 _NOT_A_COUNT = r"(?![0-9]|年|月|日|時|分|人|名|歳|才|代|回|位|万|億|円|%|目|件|個|台|本|枚|次|期|度|巻|話|系|社|校|割|倍|点|階建|つ|箇所|か所|ヶ所)"
