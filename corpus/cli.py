@@ -264,7 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "with their metadata.")
     p.add_argument("shards", nargs="+", help="parquet files, globs, or a stage directory")
     p.add_argument("--where", action="append", default=[], metavar="KEY=VALUE",
-                   help="metadata filter: KEY=VALUE, KEY!=VALUE, KEY~TEXT; dotted keys for maps (pii.EMAIL)")
+                   help="metadata filter, repeatable, all must hold: KEY=VALUE, KEY!=VALUE, KEY~TEXT (the key must be "
+                        "present), KEY (present), !KEY (absent); KEY is id, text or a metadata key, dotted into maps "
+                        "(pii.EMAIL); numbers compare as numbers")
     p.add_argument("--sample", type=int, help="a uniform random sample of N matching documents")
     p.add_argument("--limit", type=int, default=5, help="the first N matching documents (default 5)")
     p.add_argument("--seed", type=int, default=0)

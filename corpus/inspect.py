@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 from typing import Iterator
 
@@ -35,18 +36,34 @@ def shard_files(paths: list[str], excluded: bool = False) -> list[str]:
     return out
 
 
+_CLAUSE = re.compile(r"(?P<key>[^=!~\s]+)\s*(?:(?P<op>!=|=|~)(?P<value>.*))?")
+
+
 def parse_where(clauses: list[str]) -> list[tuple[str, str, str]]:
-    """`key=value`, `key!=value`, `key~substring`; keys are metadata keys, dotted for maps (pii.EMAIL)."""
+    """The `--where` grammar, one clause per flag, all clauses must hold:
+
+    - `KEY=VALUE`, `KEY!=VALUE`: the key is present and its value is (is not) VALUE;
+      numbers compare as numbers (`lang_score=1` matches 1.0);
+    - `KEY~TEXT`: the key is present and its value contains TEXT;
+    - `KEY`: the key is present; `!KEY`: it is absent.
+
+    KEY is `id`, `text`, or a metadata key, dotted into maps (`pii.EMAIL`,
+    `figures.hiragana_ratio`). The first operator splits the clause, so a value may hold
+    `=` or `~` (`url~?a=b`). A missing key never matches a comparison: `pii.ADDRESS!=0`
+    finds documents with addresses, not every document without a count."""
     parsed = []
     for clause in clauses:
-        for op in ("!=", "=", "~"):
-            if op in clause:
-                key, value = clause.split(op, 1)
-                parsed.append((key.strip(), op, value.strip()))
-                break
-        else:
-            raise ConfigError(f"--where {clause}: expected KEY=VALUE, KEY!=VALUE or KEY~TEXT")
+        text = clause.strip()
+        negated = text.startswith("!") and not text.startswith("!=")
+        m = _CLAUSE.fullmatch(text[1:].strip() if negated else text)
+        if m is None or (negated and m["op"]):
+            raise ConfigError(f"--where {clause}: expected KEY=VALUE, KEY!=VALUE, KEY~TEXT, KEY or !KEY")
+        op = "absent" if negated else (m["op"] or "present")
+        parsed.append((m["key"], op, (m["value"] or "").strip()))
     return parsed
+
+
+_MISSING = object()
 
 
 def _lookup(doc: Document, key: str):
@@ -55,20 +72,34 @@ def _lookup(doc: Document, key: str):
     node = doc.metadata
     for part in key.split("."):
         if not isinstance(node, dict) or part not in node:
-            return None
+            return _MISSING
         node = node[part]
-    return node
+    return _MISSING if node is None else node
+
+
+def _equal(actual, value: str) -> bool:
+    if isinstance(actual, (int, float)) and not isinstance(actual, bool):
+        try:
+            return float(actual) == float(value)
+        except ValueError:
+            return False
+    return str(actual) == value
 
 
 def matches(doc: Document, where: list[tuple[str, str, str]]) -> bool:
     for key, op, value in where:
         actual = _lookup(doc, key)
-        text = "" if actual is None else str(actual)
-        if op == "=" and text != value:
+        if op == "absent":
+            if actual is not _MISSING:
+                return False
+            continue
+        if actual is _MISSING:  # no value to compare: no clause about it holds
             return False
-        if op == "!=" and text == value:
+        if op == "=" and not _equal(actual, value):
             return False
-        if op == "~" and value not in text:
+        if op == "!=" and _equal(actual, value):
+            return False
+        if op == "~" and value not in str(actual):
             return False
     return True
 
