@@ -336,3 +336,13 @@ def test_float8_run_learns_like_bf16(shards, tmp_path):
     assert type(trainer.model.layers[0].feed_forward.w1).__name__ == "Float8Linear"
     assert fp8.losses != bf16.losses and fp8.losses == pytest.approx(bf16.losses, abs=0.15)
     assert np.mean(fp8.losses[-3:]) < fp8.losses[0] - 0.5
+
+
+def test_fused_loss_under_fsdp2_gives_the_losses_of_the_plain_unsharded_run(shards, tmp_path):
+    """FSDP2 gathers the tied head/embedding weight only inside the root's forward; the fused
+    loss runs there, and its gradient reaches the sharded parameter."""
+    common = {"training.max_steps": 4, "checkpoint.enabled": False, "checkpoint.export_hf": False}
+    plain = Trainer(tiny_config(shards, **common), tmp_path / "a", quiet=True).train()
+    fused = Trainer(tiny_config(shards, **common, **{"training.loss_chunk": 100, "parallel.fsdp": "on"}),
+                    tmp_path / "b", quiet=True).train()
+    assert fused.losses == pytest.approx(plain.losses, rel=1e-5)
