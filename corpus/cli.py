@@ -175,6 +175,11 @@ def _fetch(args: argparse.Namespace) -> int:
 def _inspect(args: argparse.Namespace) -> int:
     from corpus.inspect import run_inspect
 
+    if args.explain:
+        from pipelines.quality_train import _explain
+
+        return _explain(argparse.Namespace(stage=args.shards[0], doc_id=args.explain, json=args.json))
+
     return run_inspect(args.shards, args.where, args.sample, args.limit, args.seed, args.excluded, args.chars, args.json)
 
 
@@ -249,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     _mount(tok_sub, "tokenizer.cli", "add_eval_parser", "eval", "dev")
     _mount(tok_sub, "tokenizer.cli", "add_expand_parser", "expand", "dev")
     _mount(sub, "training.cli", "add_evaluate_parser", "evaluate", "train")
+    _mount(sub, "pipelines.quality_train", "add_quality_parser", "quality", "quality")
 
     p = sub.add_parser("report", help="print a run's (or one stage's) report",
                        description="Reads RUN/<stage>/report.json files and prints tables and the funnel.")
@@ -273,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--excluded", action="store_true", help="read a stage directory's excluded shards")
     p.add_argument("--chars", type=int, default=600, help="characters of text shown per document")
     p.add_argument("--json", action="store_true", help="one JSON object per document")
+    p.add_argument("--explain", metavar="DOC_ID", help="every quality figure and the deciding rule of one document")
     p.set_defaults(func=_inspect)
     return parser
 

@@ -140,3 +140,26 @@ def test_document_over_the_size_cap_is_excluded_before_any_rule():
     assert step.filter(big) == (False, "document_too_large")
     assert big.metadata["figures"]["characters"] == 11.0
     assert step.filter(Document(text="あ" * 10, id="web/ok", metadata={})) is True
+
+
+def test_explain_gives_every_figure_and_the_deciding_rule_for_kept_and_excluded_pages(run):
+    from filters.quality.explain import explain
+
+    _, out = run
+    excluded = explain(out, "web/repeat")
+    assert excluded["decision"] == "excluded" and excluded["reason"] == "max_dup_paragraph_frac"
+    rules = {r["rule"]: r for r in excluded["rules"]}
+    assert rules["max_dup_paragraph_frac"]["fires"] is True and rules["max_dup_paragraph_frac"]["value"] > 0.3
+    assert all(r["value"] is not None for r in excluded["rules"])  # every rule measured, the deciding one marked
+    kept = explain(out, "web/good1")
+    assert kept["decision"] == "kept" and not any(r["fires"] for r in kept["rules"])
+    assert kept["cleanup"]["boilerplate_chars_removed"] > 0  # the footer it lost
+
+
+def test_inspect_explain_prints_the_table(run, capsys):
+    from corpus.cli import main
+
+    _, out = run
+    assert main(["inspect", str(out), "--explain", "web/ellipsis"]) == 0
+    printed = capsys.readouterr().out
+    assert "excluded by sentences: max_ellipsis_sentence_frac" in printed and "<- decided" in printed

@@ -1,7 +1,8 @@
 """The quality chain: which rule families run, in which order, as datatrove steps.
 
 Cheap decisions first (the URL, then character counts), then sentences, repetition, NG
-expressions, the LLM-jp/HojiChar rules and last the one rule that needs MeCab. Each
+expressions, the LLM-jp/HojiChar rules, the one rule that needs MeCab, and last the model
+scores (off by default), the costliest per page. Each
 family is its own BaseFilter with its own exclusion writer, so the excluded shards say
 which family dropped a page and the reason says which rule.
 """
@@ -15,6 +16,7 @@ from datatrove.pipeline.base import PipelineStep
 from filters.quality.char_ratios import CharRatioFilter
 from filters.quality.hojichar_rules import HojiCharRuleFilter
 from filters.quality.host_blocklist import HostBlocklistFilter
+from filters.quality.model_filter import QualityModelFilter
 from filters.quality.ng_expressions import NgExpressionFilter
 from filters.quality.noun_ratio import NounRatioFilter
 from filters.quality.options import QualityOptions
@@ -31,6 +33,7 @@ FAMILIES: list[tuple[str, type[QualityRuleFilter]]] = [
     ("ng_expressions", NgExpressionFilter),
     ("hojichar", HojiCharRuleFilter),
     ("noun_ratio", NounRatioFilter),
+    ("model", QualityModelFilter),
 ]
 
 

@@ -173,6 +173,22 @@ class NounRatioOptions(Strict):
         0.80, description="nouns / tokens other than 補助記号. Source: HojiChar DiscardTooManyNouns (0.80)")
 
 
+class ModelOptions(Strict):
+    """Model-based quality scores (`jacorpus quality train` writes the model directories)."""
+
+    enabled: bool = Field(False, description="off by default: scores are measured on the labelled set, thresholds not yet validated")
+    classifier: str | None = Field(None, description="classifier model directory; its score goes to figures.quality_score")
+    lm: str | None = Field(None, description="character LM directory; its perplexity goes to figures.lm_perplexity")
+    min_quality_score: float | None = Field(
+        None, description="drop below this classifier probability. Source: Swallow v2 / FineWeb-Edu keep the best-scored pages")
+    keep_top_share: float | None = Field(
+        None, gt=0, le=1, description="keep the share of pages a score above the model's held-out web quantile would keep "
+                                      "(Swallow v2 keeps the top 10%)")
+    max_lm_perplexity: float | None = Field(
+        None, description="drop above this perplexity per character. Source: CCNet; Enomoto et al. 2024")
+    lm_keep_top_share: float | None = Field(None, gt=0, le=1, description="as keep_top_share, for the LM (lowest perplexity kept)")
+
+
 class HostBlocklistOptions(Strict):
     """Hosts whose pages are dropped whatever their text (Swallow filters by host name)."""
 
@@ -196,6 +212,7 @@ class QualityOptions(Strict):
     ng_expressions: NgExpressionOptions = Field(default_factory=NgExpressionOptions)
     hojichar: HojiCharOptions = Field(default_factory=HojiCharOptions)
     noun_ratio: NounRatioOptions = Field(default_factory=NounRatioOptions)
+    model: ModelOptions = Field(default_factory=ModelOptions, description="classifier score and LM perplexity (off by default)")
 
 
 class CleanupOptions(Strict):
