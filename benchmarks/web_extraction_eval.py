@@ -10,7 +10,9 @@ Character-bigram F1 (filters/web/extraction_quality.py). Each extractor gets the
 WARC reader decodes it, except the two end-to-end rows: our stage run on the whole packed
 WARC (a page it excludes scores 0; `extract_feeds` off and on), and datatrove's stock path
 (its WarcReader's decoding, libmagic and cchardet, then its Trafilatura extractor; a page its
-reader passes over scores 0). Used by benchmarks/ingest_web.py; runs alone too:
+reader passes over scores 0). `boilerplate_sweep` measures where the per-host boilerplate
+thresholds work on the project's shop site (data_manifests/demo/shop_site.py). Used by
+benchmarks/ingest_web.py; runs alone too:
 
     python benchmarks/web_extraction_eval.py
 """
@@ -137,6 +139,49 @@ def evaluation_table(web_dir: Path = SHARED_WEB, gold_file: Path = EVAL_GOLD) ->
     return result
 
 
+def _site_result(pages: list[str], descriptions: list[str], min_pages: int, min_share: float) -> tuple[int, int]:
+    """(pages that yield their own description, pages that yield a sidebar sentence) with tables learned on `pages`."""
+    from data_manifests.demo import shop_site
+    from filters.web.extraction import extract_page
+    from filters.web.host_boilerplate import BoilerplateConfig, HostCounts
+    from filters.web.page_blocks import page_blocks
+
+    config = BoilerplateConfig(min_pages=min_pages, min_share=min_share)
+    counts = HostCounts(config)
+    for page in pages:
+        counts.add_page("site", {b.key for b in page_blocks(page)})
+    n = counts.pages["site"]
+    table = frozenset(k for k, c in counts.blocks["site"].items() if config.is_boilerplate(c, n))
+    sidebar = [line.split(" ", 2)[2] for line in shop_site.RANKING]
+    texts = [extract_page(page, table)[0] for page in pages]
+    return (sum(d in t for d, t in zip(descriptions, texts)), sum(any(s in t for s in sidebar) for t in texts))
+
+
+def boilerplate_sweep() -> None:
+    """The shop site under other thresholds and sample sizes, and with one description
+    shared by several pages (product variants), which must not be taken for template."""
+    from data_manifests.demo import shop_site
+
+    pages = [shop_site.page_html(n) for n in range(1, len(shop_site.PRODUCTS) + 1)]
+    descriptions = [d for _, _, d in shop_site.PRODUCTS]
+    print("\nper-host boilerplate on the shop site (24 pages): own descriptions / pages with sidebar")
+    shares = (0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)
+    print("  min_share        " + "".join(f"{s:>9}" for s in shares))
+    for min_pages in (2, 3, 5):
+        print(f"  min_pages={min_pages}      " + "".join(
+            "{:>9}".format("%d/%d" % _site_result(pages, descriptions, min_pages, s)) for s in shares))
+    print("  pages of the site seen (min_pages=3, min_share=0.5): " + ", ".join(
+        "{}: {}/{}".format(k, *_site_result(pages[:k], descriptions[:k], 3, 0.5)) for k in (2, 3, 4, 6, 12, 24)))
+    # one description on k of the 24 pages (colour variants of a product): kept, or taken for template?
+    row = []
+    for k in (2, 3, 6, 8, 12, 13):
+        shared = [p.replace(descriptions[i], descriptions[0]) if i < k else p for i, p in enumerate(pages)]
+        own = [descriptions[0] if i < k else d for i, d in enumerate(descriptions)]
+        row.append("{}: {}/{}".format(k, *_site_result(shared, own, 3, 0.5)))
+    print("  one description on k pages (defaults), own descriptions / sidebars: " + ", ".join(row))
+
+
 if __name__ == "__main__":
     tuning_table()
     evaluation_table()
+    boilerplate_sweep()

@@ -10,8 +10,8 @@
 Every response record is a document: kept, or excluded by a named step with a reason.
 The order puts the cheap decisions first, so a non-Japanese page costs one decode and a
 few regexes and never reaches the extractor. With `host_boilerplate` (the default) the
-stage is three datatrove passes, like dedup: `host_blocks` reads the inputs up to the
-pre-check and counts each host's text blocks, `host_tables` keeps the blocks repeated on
+stage is three datatrove passes, like dedup: `host_blocks` reads a sample of each
+Japanese-looking host's pages (host_sample_reader.py) and counts their text blocks, `host_tables` keeps the blocks repeated on
 many pages of a host, and `extract` (the accounting pass) runs the steps above with those
 tables (filters/web/host_boilerplate.py). The steps live in `filters/web/`; this module
 only assembles them and declares the options. See docs/ingest_web.md.
@@ -43,6 +43,7 @@ from filters.web.host_boilerplate import (
     HostBoilerplateTables,
     host_of,
 )
+from filters.web.host_sample_reader import HostSampleReader
 from filters.web.http_payload import HTML_TYPES
 from filters.web.ja_precheck import JapanesePrecheck
 from filters.web.langid import DEFAULT_MAX_CHARS, DEFAULT_MIN_SCORE, LanguageIdFilter
@@ -139,30 +140,27 @@ def _boilerplate_config(opts: Options) -> BoilerplateConfig:
     )
 
 
-def _reader_and_precheck(ctx: StageContext, opts: Options, accounting: bool) -> list:
-    """The steps up to the pre-check; exclusions are written only by the accounting pass.
-    The counting pass (accounting=False) keeps it cheap: no excerpts of excluded records are
-    decoded, and only pages with a Japanese marker are counted (a sample of each host)."""
+def _reader_and_precheck(ctx: StageContext, opts: Options) -> list:
+    """The steps up to the pre-check, each with its exclusion writer."""
     datasets = {_where(f): source.name for source, files in ctx.sources for f in files}
-    accept = tuple(opts.accept_content_types) + (tuple(t for t in FEED_TYPES if t not in opts.accept_content_types)
-                                                 if opts.extract_feeds else ())
-
-    def writer(step: str):
-        return ctx.exclusion_writer(step) if accounting else None
-
     return [
         WarcReader(
-            [_where(p) for p in ctx.inputs], datasets=datasets, accept_types=accept,
-            max_payload_bytes=opts.max_payload_bytes, excerpt_chars=opts.excluded_excerpt_chars if accounting else 0,
+            [_where(p) for p in ctx.inputs], datasets=datasets, accept_types=_accepted_types(opts),
+            max_payload_bytes=opts.max_payload_bytes, excerpt_chars=opts.excluded_excerpt_chars,
         ),
-        ExcludeMarked(exclusion_writer=writer("warc_reader")),
-        UrlBlocklistFilter(opts.url_blocklist, exclusion_writer=writer("url_blocklist")),
+        ExcludeMarked(exclusion_writer=ctx.exclusion_writer("warc_reader")),
+        UrlBlocklistFilter(opts.url_blocklist, exclusion_writer=ctx.exclusion_writer("url_blocklist")),
         JapanesePrecheck(
-            opts.japanese_precheck, tuple(opts.languages), markers_only=not accounting, min_score=opts.lang_min_score,
+            opts.japanese_precheck, tuple(opts.languages), min_score=opts.lang_min_score,
             model_path=opts.lid_model_path, max_chars=opts.lang_max_chars, excerpt_chars=opts.excluded_excerpt_chars,
-            exclusion_writer=writer("ja_precheck"),
+            exclusion_writer=ctx.exclusion_writer("ja_precheck"),
         ),
     ]
+
+
+def _accepted_types(opts: Options) -> tuple[str, ...]:
+    feeds = tuple(t for t in FEED_TYPES if t not in opts.accept_content_types) if opts.extract_feeds else ()
+    return tuple(opts.accept_content_types) + feeds
 
 
 def build(ctx: StageContext) -> list:
@@ -170,7 +168,7 @@ def build(ctx: StageContext) -> list:
     licences = {source.name: source.licence for source, _ in ctx.sources if source.licence}
     work = ctx.stage_dir / "work"
     extract = [
-        *_reader_and_precheck(ctx, opts, accounting=True),
+        *_reader_and_precheck(ctx, opts),
         CcLicenceTagger(licences),
         HtmlToText(
             opts.extractor, trim=opts.trim_edges, timeout_s=opts.extraction_timeout_s,
@@ -189,7 +187,9 @@ def build(ctx: StageContext) -> list:
     tasks = max(1, min(ctx.executor.tasks, len(ctx.inputs) or 1))
     return [
         Pass("host_blocks", [
-            *_reader_and_precheck(ctx, opts, accounting=False),
+            HostSampleReader([_where(p) for p in ctx.inputs], accept_types=tuple(opts.accept_content_types),
+                             max_payload_bytes=opts.max_payload_bytes, sample_pages=opts.boilerplate_sample_pages),
+            ExcludeMarked(),  # an unreadable file: the extract pass counts and excludes it
             HostBlockCounter(str(work / "host_blocks"), config, buckets=opts.boilerplate_buckets),
         ], tasks=tasks),
         Pass("host_tables", [HostBoilerplateTables(str(work / "host_blocks"), str(work / "host_tables"), config)],

@@ -69,7 +69,7 @@ def _run(tmp_path: Path, warc: Path, **options):
 
 
 def test_feeds_of_the_packed_warc_are_kept_only_with_extract_feeds(shared_data, tmp_path):
-    """The 52 RSS/Atom feeds of 2005-era Japanese blogs (chardet's test files) are not_html by
+    """The 51 RSS/Atom feeds of 2005-era Japanese blogs (chardet's test files) are not_html by
     default; with extract_feeds they become documents of their items' text, and the two
     HTML pages served as application/xml are extracted as HTML."""
     warc = shared_data / "web" / "ja_fixture_pages_packed.warc.gz"

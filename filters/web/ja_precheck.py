@@ -78,9 +78,7 @@ class JapanesePrecheck(BaseFilter):
     Records `title`, and `ja_marker` (`html_lang`, `title_kana`, `meta_language`, or
     `langid` when language ID let a page without a marker through); pages that went to
     language ID also get `precheck_lang` and `precheck_lang_score`. With `enabled=False` it
-    only records markers and titles; with `markers_only=True` it drops every page without
-    a marker (`no_japanese_marker`), which only the counting pass of host_boilerplate.py
-    does. A dropped page keeps the first `excerpt_chars`
+    only records markers and titles. A dropped page keeps the first `excerpt_chars`
     characters of its HTML in the excluded shards: on Common Crawl this step drops ~95% of
     all pages, and a full copy of them would double the crawl on disk; the id and URL lead
     back to the WARC record.
@@ -93,7 +91,6 @@ class JapanesePrecheck(BaseFilter):
         self,
         enabled: bool = True,
         languages: tuple[str, ...] = ("ja",),
-        markers_only: bool = False,
         min_score: float = DEFAULT_MIN_SCORE,
         model_path: str | None = None,
         max_chars: int = DEFAULT_MAX_CHARS,
@@ -102,9 +99,6 @@ class JapanesePrecheck(BaseFilter):
     ):
         super().__init__(exclusion_writer)
         self.enabled = enabled
-        # markers_only: pages without a marker are dropped without reading their text; for
-        # the boilerplate-counting pass, which only needs a sample of each host's pages
-        self.markers_only = markers_only
         self.languages = tuple(languages)
         self.min_score = min_score  # the language-ID step's threshold, so both steps agree
         self.max_chars = max_chars
@@ -121,8 +115,6 @@ class JapanesePrecheck(BaseFilter):
                 doc.metadata["ja_marker"] = marker
                 self.stat_update(f"marker_{marker}")
             return True
-        if self.markers_only:
-            return self._drop(doc, "no_japanese_marker")
         # no kana anywhere in the markup: no kana in the text either, and no need to strip tags
         if not _KANA.search(doc.text, 0, TEXT_SCAN_CHARS):
             return self._drop(doc, "no_kana")
