@@ -18,6 +18,7 @@ during the benchmark falls on all of them alike and the ratios stay comparable.
 
     python benchmarks/filter.py [--repeats 3] [--docs 171] [--baseline-docs 171]
     python benchmarks/filter.py --thresholds   # clean text dropped by Gopher's vs our n-gram thresholds
+    python benchmarks/filter.py --model DIR    # also a quality model's score alone (jacorpus quality train)
 """
 
 from __future__ import annotations
@@ -80,6 +81,16 @@ def fineweb2_steps() -> list:
                             min_avg_word_length=c["min_avg_word_length"], stop_words=c["stopwords"],
                             max_non_alpha_words_ratio=c["max_non_alpha_words_ratio"], min_stop_words=2),
     ]
+
+
+def model_steps(directory: str) -> list:
+    """The model family alone, scoring with one model (classifier or LM) and no threshold."""
+    from filters.quality.model_filter import QualityModelFilter
+    from filters.quality.model_score import CLASSIFIER
+    from filters.quality.options import ModelOptions
+
+    kind = "classifier" if (Path(directory) / CLASSIFIER).exists() else "lm"
+    return [QualityModelFilter(ModelOptions(enabled=True, **{kind: directory}))]
 
 
 def run_chain(make_steps, texts: list[str]) -> tuple[float, int]:
@@ -154,6 +165,7 @@ def main() -> int:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--docs", type=int, default=171, help="documents for our chains")
     p.add_argument("--baseline-docs", type=int, default=171, help="documents for the (slow) baselines")
+    p.add_argument("--model", action="append", default=[], metavar="DIR", help="also time this quality model's score")
     p.add_argument("--thresholds", action="store_true",
                    help="instead: how many clean documents Gopher's vs our duplicate-n-gram thresholds drop")
     args = p.parse_args()
@@ -171,6 +183,8 @@ def main() -> int:
           f"load average {os.getloadavg()[0]:.2f}")
     ours_chains = [("ours: clean-up + default rules (Swallow, LLM-jp/HojiChar)", lambda: our_steps(False), texts),
                    ("ours: + noun ratio (fugashi/MeCab)", lambda: our_steps(True), texts)]
+    if args.model:
+        measure([(f"model score alone: {Path(m).name}", lambda m=m: model_steps(m), texts) for m in args.model], args.repeats)
     try:
         import sudachipy  # noqa: F401
     except ImportError:
