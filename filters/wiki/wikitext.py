@@ -181,17 +181,19 @@ class _Renderer:
         if BREAK in text:
             text = _BREAKS.sub(lambda m: "\n\n" if m.group().count("\n") >= 2 else "\n", text)
         text = drop_art(text, self.o.art_min_drawing, self.counts)
-        text = self.repair(scrub_unparsed(text, hole=HOLE) if "{{" in text else text)
+        text = self.repair_holes(scrub_unparsed(text, hole=HOLE) if "{{" in text else text)
         if ITEM in text:
             text = self.list_lines(text)
         return text
 
-    def repair(self, text: str) -> str:
+    def repair_holes(self, text: str) -> str:
+        """filters.wiki.holes.repair, counting the unknown values it removes."""
         if HOLE in text:
             self.counts["values_unknown"] += len(_HOLES.findall(text))
         return repair(text, self.counts)
 
     def list_lines(self, text: str) -> str:
+        """Lines that start with ITEM marks are list items: kept without the marks, or dropped."""
         lines = []
         for line in text.split("\n"):
             body = line.lstrip(" " + ITEM)
@@ -350,7 +352,7 @@ class _Renderer:
         """A cell on one line: its list items and lines joined by spaces, a lost value repaired
         within the cell (the cell is the sentence)."""
         text = self.render(node.contents).replace(ITEM, " ").replace(BREAK, " ")
-        text = self.repair(" ".join(text.strip().lstrip("+").split()))
+        text = self.repair_holes(" ".join(text.strip().lstrip("+").split()))
         return clean(text).replace("\n", " ")
 
 
