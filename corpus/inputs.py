@@ -45,9 +45,10 @@ def resolve_inputs(patterns: list[str], base: Path | None = None) -> list[str]:
             urls.append(pattern)
             continue
         path = Path(pattern) if (base is None or os.path.isabs(pattern)) else base / pattern
-        matches = sorted(glob.glob(str(path), recursive=True)) if glob.has_magic(str(path)) else (
-            [str(path)] if path.exists() else []
-        )
+        if path.exists():  # a real name with [ ] * ? in it (x[1].parquet) is that file, not a pattern
+            matches = [str(path)]
+        else:
+            matches = sorted(glob.glob(str(path), recursive=True)) if glob.has_magic(str(path)) else []
         if not matches:
             raise ConfigError(f"input path not found: {path}")
         for match in matches:

@@ -94,3 +94,12 @@ def test_visible_escapes_controls_but_keeps_text_newlines_and_tabs():
     assert visible("a\tb\nc\x1b[31m\x9b\u202ed") == "a\tb\nc\\x1b[31m\\x9b\\u202ed"
     assert markup_safe("[bold]x[/]") == "\\[bold]x\\[/]"
     assert json.loads(json_safe(json.dumps("\x9b\u202e", ensure_ascii=False))) == "\x9b\u202e"
+
+
+def test_a_shard_whose_file_name_looks_like_a_glob_is_read_as_that_file(run_dir, tmp_path):
+    import shutil
+
+    odd = tmp_path / "x[red]y.parquet"
+    shutil.copy(next((run_dir / "filter" / "shards").glob("*.parquet")), odd)
+    out = assert_inert(cli("inspect", str(odd)))
+    assert NAME in out
