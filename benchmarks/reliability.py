@@ -1,9 +1,9 @@
-"""The reliability numbers of the README (issue 12): faults injected and survived, bad inputs
-tried, documents lost, peak RSS at 1x and 4x input per stage.
+"""The reliability numbers of the README: faults injected and survived, bad inputs tried,
+documents lost, operator-safety attacks held, peak RSS at 1x and 4x input per stage.
 
-    python benchmarks/reliability.py                      # everything (~5-10 minutes on 2 cores)
-    python benchmarks/reliability.py --only bad faults    # or: memory
-    python benchmarks/reliability.py --update-doc         # rewrite the numbers in docs/reliability.md
+    python benchmarks/reliability.py                      # everything (~10 minutes on 2 cores)
+    python benchmarks/reliability.py --only bad faults    # or: attacks, memory
+    python benchmarks/reliability.py --update-doc         # rewrite the numbers in docs/reliability.md and README.md
 
 - **bad inputs**: the hostile files of tests/bad_inputs.py (truncated gzip and bzip2, WARC
   cut mid-record, zero-byte files, Shift_JIS behind a UTF-8 claim, invalid XML, 100 MB
@@ -17,6 +17,10 @@ tried, documents lost, peak RSS at 1x and 4x input per stage.
   `.partial` file, and its outputs equal an uninterrupted run's byte for byte (timings
   aside). Plus one kill of the whole demo pipeline (`jacorpus run`) in the middle of the
   filter stage. Lost documents = rows of the uninterrupted run missing after the rerun.
+- **attacks**: benchmarks/attacks.py: hostile manifests (git options, path traversal), a
+  wrong `-o` with `--force`, stale reruns, concurrent runs, killed main processes, changed
+  downloads, operator mistakes that must cost one line, hostile names and escape bytes in
+  what `inspect` and `report` print. Each with what happened and whether it held.
 - **memory**: benchmarks/memory.py, 1x and 4x input per stage.
 """
 
@@ -39,13 +43,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
+import attacks
 import bad_inputs as bad
 import memory
 import pyarrow.parquet as pq
 from test_determinism import differences, outputs
 
 DOC = ROOT / "docs" / "reliability.md"
+README = ROOT / "README.md"
 BEGIN, END = "<!-- reliability-numbers:begin -->", "<!-- reliability-numbers:end -->"
+ATTACKS_BEGIN, ATTACKS_END = "<!-- reliability-attacks:begin -->", "<!-- reliability-attacks:end -->"
 ENV = {**os.environ, "JACORPUS_QUIET": "1", "PYTHONPATH": str(ROOT)}
 
 
@@ -272,7 +279,21 @@ def pipeline_fault(work: Path) -> Fault:
 # -- report ---------------------------------------------------------------------------------
 
 
-def render(bad_runs: list[BadRun], faults: list[Fault], memory_measures: list, command: str) -> str:
+def attacks_summary(results: list) -> str:
+    """The README's short table: per kind of attack, how many were tried and held."""
+    by_topic: dict[str, list] = {}
+    for r in results:
+        by_topic.setdefault(r.topic, []).append(r)
+    lines = [f"**Attacks**: {sum(r.held for r in results)} of {len(results)} hostile inputs and operator mistakes "
+             "held (each case, and what happened, in docs/reliability.md):", "",
+             "| what | attacks | held |", "|---|---:|---:|"]
+    for topic, rows in by_topic.items():
+        lines.append(f"| {topic} | {len(rows)} | {sum(r.held for r in rows)} |")
+    return "\n".join(lines)
+
+
+def render(bad_runs: list[BadRun], faults: list[Fault], memory_measures: list, command: str,
+           attack_results: list | None = None) -> str:
     lines = [f"Produced by `{command}` on {time.strftime('%Y-%m-%d')} (2 shared CPU cores).", ""]
     if bad_runs:
         tried = sum(r.bad_files for r in bad_runs)
@@ -301,6 +322,11 @@ def render(bad_runs: list[BadRun], faults: list[Fault], memory_measures: list, c
         for f in faults:
             lines.append(f"| {f.target} | {f.point} | {f.state_at_kill} | {'yes' if f.survived else 'NO: ' + f.detail} | {f.lost} |")
         lines.append("")
+    if attack_results:
+        held = sum(r.held for r in attack_results)
+        lines += [(f"**Attacks**: {len(attack_results)} operator-safety attacks through the CLI, {held} held "
+                   f"(paths shortened to …, the host name to HOST)."), "",
+                  attacks.table(attack_results), ""]
     if memory_measures:
         lines += ["**Memory**: peak RSS of the stage's process (wait4 `ru_maxrss`), one task, input in one file.", "",
                   memory.table(memory_measures), ""]
@@ -312,29 +338,33 @@ def render(bad_runs: list[BadRun], faults: list[Fault], memory_measures: list, c
     return "\n".join(lines)
 
 
-def update_doc(block: str) -> None:
-    text = DOC.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.DOTALL)
+def update_doc(block: str, doc: Path = DOC, begin: str = BEGIN, end: str = END) -> None:
+    text = doc.read_text(encoding="utf-8")
+    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.DOTALL)
     if not pattern.search(text):
-        raise SystemExit(f"{DOC} has no {BEGIN} ... {END} section")
-    DOC.write_text(pattern.sub(lambda _: f"{BEGIN}\n{block}\n{END}", text), encoding="utf-8")
+        raise SystemExit(f"{doc} has no {begin} ... {end} section")
+    doc.write_text(pattern.sub(lambda _: f"{begin}\n{block}\n{end}", text), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", nargs="+", choices=("bad", "faults", "memory"), default=["bad", "faults", "memory"])
+    parts = ("bad", "faults", "attacks", "memory")
+    parser.add_argument("--only", nargs="+", choices=parts, default=list(parts))
     parser.add_argument("--update-doc", action="store_true", help=f"write the numbers into {DOC.relative_to(ROOT)}")
     args = parser.parse_args(argv)
     if not memory.DATA.is_dir() and ({"faults", "memory"} & set(args.only)):
         print(f"faults and memory need the shared data at {memory.DATA}", file=sys.stderr)
         return 2
-    bad_runs, faults, measures = [], [], []
+    bad_runs, faults, measures, attack_results = [], [], [], []
     with tempfile.TemporaryDirectory(prefix="jacorpus_reliability_") as tmp:
         work = Path(tmp)
         if "bad" in args.only:
             bad_runs = bad_inputs(work / "bad")
         if "faults" in args.only:
             faults = stage_faults(work / "faults") + [pipeline_fault(work / "faults")]
+        if "attacks" in args.only:
+            (work / "attacks").mkdir()
+            attack_results = attacks.run_attacks(work / "attacks")
         if "memory" in args.only:
             for stage in memory.STAGES:
                 for scale in (1, 4):
@@ -342,11 +372,13 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"[memory] {measures[-1]}", flush=True)
             (work / "memory").mkdir(exist_ok=True)
             measures += [memory.measure_huge_document(work / "memory", n) for n in (1_000_000, 4_000_000)]
-    command = "python benchmarks/reliability.py" + (f" --only {' '.join(args.only)}" if len(args.only) < 3 else "")
-    block = render(bad_runs, faults, measures, command)
+    command = "python benchmarks/reliability.py" + (f" --only {' '.join(args.only)}" if len(args.only) < len(parts) else "")
+    block = render(bad_runs, faults, measures, command, attack_results)
     print(block)
     if args.update_doc:
         update_doc(block)
+        if attack_results:
+            update_doc(attacks_summary(attack_results), README, ATTACKS_BEGIN, ATTACKS_END)
     return 0
 
 
