@@ -2,8 +2,9 @@
 
 Reads the ingest stages' shards and writes the documents worth training on:
 
-    shards -> clean-up (web) -> quality rules (web) -> PII masking (all)
-           -> PII density (optional) -> licence policy (all) -> shards
+    shards -> normalisation (web, wiki) -> boilerplate lines (web) -> quality rules and
+           optional model scores (web) -> PII masking (all) -> PII density (optional)
+           -> licence policy (all) -> shards
 
 Wiki and code pass the clean-up and the quality rules untouched: the rules were tuned
 on web pages and would drop, say, every source file for its lack of hiragana. Every
@@ -36,7 +37,8 @@ from filters.quality.word_tokenizer import register_japanese_word_tokenizer
 class Options(Strict):
     """Options of the filter stage (YAML: `stages.filter.options`)."""
 
-    cleanup: CleanupOptions = Field(default_factory=CleanupOptions, description="text clean-up before the rules (web)")
+    cleanup: CleanupOptions = Field(default_factory=CleanupOptions,
+                                    description="normalisation (web and wiki) and boilerplate-line removal (web) before the rules")
     quality: QualityOptions = Field(default_factory=QualityOptions, description="quality rules (web), Swallow defaults")
     pii: PIIOptions = Field(default_factory=PIIOptions, description="PII masking (all sources)")
     licence: LicenceOptions = Field(default_factory=LicenceOptions, description="licence policy (all sources)")

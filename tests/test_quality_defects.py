@@ -72,7 +72,7 @@ def test_clean_literature_passes(shared_data):
     assert kept == len(pages)
 
 
-def test_long_sentences_of_translated_literature_are_what_drops_it(shared_data):
+def test_translated_literature_passes_but_for_a_few_sentence_or_ngram_outliers(shared_data):
     text = (shared_data / "text" / "aozora_56656_tsumi-to-batsu_yonekawa.utf8.txt").read_text(encoding="utf-8")
     reasons = [first_rule(p) for p in chunks(text, 1000)[20:220]]
     assert reasons.count(None) >= 0.9 * len(reasons)
