@@ -22,6 +22,9 @@ from corpus.exclusion import ExcludeMarked
 from corpus.stage import DatatroveStage, Pass, StageContext
 from filters.wiki.attribution import DEFAULT_LICENCE
 from filters.wiki.dump_reader import WikiDumpReader
+from filters.wiki.markup_guard import (
+    MAX_PARSE_SECONDS, MAX_UNCLOSED, MAX_WIKITEXT_BYTES, MarkupBudget, PathologicalMarkupFilter,
+)
 from filters.wiki.page_filters import DisambiguationFilter, MinLengthFilter, NamespaceFilter, RedirectFilter
 from filters.wiki.plain_text import TEXT_FIGURES, WikitextToPlainText
 from filters.wiki.wikitext import APPENDIX_SECTIONS, WikitextOptions
@@ -67,6 +70,17 @@ class Options(Strict):
     use_multistream_index: bool = Field(
         True, description="split a multistream dump across tasks by its index's stream offsets")
     limit: int = Field(-1, description="pages read per task; -1 = all (for sampling a big dump)")
+    max_wikitext_bytes: int = Field(
+        MAX_WIKITEXT_BYTES, ge=1,
+        description="longer wikitext is pathological_markup: MediaWiki's $wgMaxArticleSize (2048 KiB)")
+    max_unclosed_markup: int = Field(
+        MAX_UNCLOSED, ge=0,
+        description="more unclosed {{ or [[ is pathological_markup (real jawiki pages: 0-1; mwparserfromhell's time "
+                    "grows quadratically with them)")
+    max_parse_seconds: float | None = Field(
+        MAX_PARSE_SECONDS, gt=0,
+        description="seconds to render one page before it is pathological_markup (100x the slowest page of the "
+                    "shared jawiki slice); null: no limit")
 
 
 def _source_maps(ctx: StageContext) -> tuple[dict[str, str], dict[str, str]]:
@@ -100,8 +114,12 @@ def build(ctx: StageContext) -> list:
                                    art_min_drawing=o.art_min_drawing)
     per_source = {name: dataclasses.replace(text_options, **{k: v for k, v in over.model_dump().items() if v})
                   for name, over in o.per_source.items()}
+    budget = MarkupBudget(max_wikitext_bytes=o.max_wikitext_bytes, max_unclosed=o.max_unclosed_markup,
+                          max_parse_seconds=o.max_parse_seconds)
     steps += [
-        WikitextToPlainText(text_options, exclusion_writer=ctx.exclusion_writer("wikitext"), per_source=per_source),
+        PathologicalMarkupFilter(budget, exclusion_writer=ctx.exclusion_writer("markup_guard")),
+        WikitextToPlainText(text_options, exclusion_writer=ctx.exclusion_writer("wikitext"), per_source=per_source,
+                            max_parse_seconds=budget.max_parse_seconds),
         MinLengthFilter(o.min_chars, exclusion_writer=ctx.exclusion_writer("min_length")),
         ctx.shard_writer(),
     ]

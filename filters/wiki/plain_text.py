@@ -14,6 +14,7 @@ from __future__ import annotations
 from datatrove.data import Document
 from datatrove.pipeline.filters.base_filter import BaseFilter
 
+from filters.wiki.markup_guard import ParseTimeout, parse_deadline
 from filters.wiki.wikitext import WikitextOptions, render_article
 
 # render_article's counts, reported per document and per stage
@@ -29,12 +30,14 @@ class WikitextToPlainText(BaseFilter):
     _requires_dependencies = ["mwparserfromhell"]
 
     def __init__(self, options: WikitextOptions | None = None, exclusion_writer=None,
-                 per_source: dict[str, WikitextOptions] | None = None):
+                 per_source: dict[str, WikitextOptions] | None = None, max_parse_seconds: float | None = None):
         """`per_source` maps a source name (the document's `dataset`) to its own options, e.g.
-        tables as text for one wiki only; other documents use `options`."""
+        tables as text for one wiki only; other documents use `options`. A page that takes
+        longer than `max_parse_seconds` is excluded as `pathological_markup` (markup_guard.py)."""
         super().__init__(exclusion_writer)
         self.options = options or WikitextOptions()
         self.per_source = dict(per_source or {})
+        self.max_parse_seconds = max_parse_seconds
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         raw = doc.text
@@ -42,7 +45,11 @@ class WikitextToPlainText(BaseFilter):
         figures["wikitext_bytes"] = float(len(raw.encode("utf-8")))
         options = self.per_source.get(doc.metadata.get("dataset"), self.options)
         try:
-            text, counts = render_article(raw, doc.metadata.get("title", ""), options, doc.metadata.get("date"))
+            with parse_deadline(self.max_parse_seconds):
+                text, counts = render_article(raw, doc.metadata.get("title", ""), options, doc.metadata.get("date"))
+        except ParseTimeout as err:
+            doc.metadata["markup_problem"] = str(err)
+            return False, "pathological_markup"
         except Exception as err:  # noqa: BLE001 - one odd page must not end the task
             doc.metadata["error"] = f"{type(err).__name__}: {err}"[:500]
             return False, "wikitext_parse_error"
