@@ -14,12 +14,17 @@ after every part (and parts record partial results as they go), `gpu_checks.log`
 every part's output. Order and lanes (benchmarks/gpu_parts.py has the parts):
 
 - phase A, three lanes at once (correctness, not speed, so they may share the GPU):
-  1. `pytest -m gpu` of the trainer tests, then `training.cli train` printing MFU per step
+  1. `pytest -m gpu` of the trainer tests, `training.cli train` printing MFU per step, then
+     vocabulary expansion (mean-init and warm-up checks on CUDA; its throughput is taken
+     beside other work, so its absolute tokens/s are indicative only, while the ratio at
+     equal MFU is chars/token over FLOPs/token of the two models and needs no quiet GPU)
   2. the real-data run (loss, bits per character, exact resume on CUDA, HF export reload),
      then the same run with float8 linears for loss parity
   3. compile-cache warm-ups for phase B's shapes (1B ours, 1B transformers, 1B float8)
-- phase B, one at a time on a quiet GPU (timed): MFU 1B (ours, levers, transformers),
-  3B, float8 speed, vocabulary expansion throughput, longest sequence with selective AC.
+- phase B, one at a time on a quiet GPU (timed): MFU 1B (ours fused and unfused loss,
+  transformers), 3B, float8 speed, FSDP2 bf16-parameter lever, longest sequence with
+  selective AC. Phase A gets half the budget; 1B MFU is first in phase B, so parts 1-3 of
+  the issue always finish; the rest get what is left and say "skipped" otherwise.
 """
 
 from __future__ import annotations
@@ -37,9 +42,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SELF = Path(__file__).resolve()
 
 # name: (seconds it may take at most, seconds it needs to be worth starting), device estimates in the docstring of gpu_parts
-LANES_A = [["env", "pytest_gpu", "cli_mfu"], ["realdata", "fp8_parity"],
+LANES_A = [["env", "pytest_gpu", "cli_mfu", "vocab"], ["realdata", "fp8_parity"],
            ["warm_1b", "warm_baseline", "warm_3b", "warm_fp8"]]
-PHASE_B = ["mfu_1b", "mfu_3b", "fp8_speed", "vocab", "mfu_levers", "seq_max"]
+PHASE_B = ["mfu_1b", "mfu_3b", "fp8_speed", "mfu_levers", "seq_max"]
 LIMITS = {
     "env": (60, 5), "pytest_gpu": (240, 30), "cli_mfu": (150, 30), "realdata": (270, 60), "fp8_parity": (150, 60),
     "warm_1b": (200, 30), "warm_baseline": (150, 30), "warm_3b": (200, 30), "warm_fp8": (150, 30),

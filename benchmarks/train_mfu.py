@@ -144,7 +144,7 @@ def run_baseline(args: ModelArgs, seq_len: int, batch: int, steps: int, warmup: 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--config", default=str(ROOT / "training" / "configs" / "llama3.2-1b.yaml"))
-    p.add_argument("--seq-len", type=int, default=8192)
+    p.add_argument("--seq-len", type=int, default=None, help="default 8192 (128 with --tiny)")
     p.add_argument("--batch-size", type=int, default=1)
     p.add_argument("--steps", type=int, default=None, help="default 30 (12 with --tiny)")
     p.add_argument("--warmup", type=int, default=None, help="steps left out of the median (compile, allocator); "
@@ -162,10 +162,10 @@ def main() -> int:
     a = p.parse_args()
     device = "cuda" if torch.cuda.is_available() and not a.tiny else "cpu"
     if a.tiny:
-        a.config, a.seq_len, a.batch_size, a.doc_len = str(ROOT / "training" / "configs" / "tiny.yaml"), 128, 4, 64
-        a.steps, a.warmup = a.steps or 12, a.warmup if a.warmup is not None else 3
+        a.config, a.batch_size, a.doc_len = str(ROOT / "training" / "configs" / "tiny.yaml"), 4, 64
+        a.seq_len, a.steps, a.warmup = a.seq_len or 128, a.steps or 12, a.warmup if a.warmup is not None else 3
         torch.set_num_threads(1)
-    a.steps, a.warmup = a.steps or 30, a.warmup if a.warmup is not None else 10
+    a.seq_len, a.steps, a.warmup = a.seq_len or 8192, a.steps or 30, a.warmup if a.warmup is not None else 10
     compile_ = not a.no_compile and device == "cuda"
     dev = torch.device(device)
     name = torch.cuda.get_device_name(dev) if device == "cuda" else "cpu (1 thread)"
