@@ -2,7 +2,7 @@
 # The one command the device runs (from the repository root, with .gpu_inputs/ and .whl/ carried):
 #   bash benchmarks/gpu_checks.sh            -> $OUT/gpu_checks.json, $OUT/gpu_checks.log, $OUT/nvidia-smi.txt
 # Installs the carried wheels (pydantic for the trainer's config loader, torchao for float8)
-# into /tmp/site, then runs every check within the budget (default 510 s; pass --budget N).
+# into /tmp/site, then runs every check within the budget (default 525 s; pass --budget N).
 set -u
 OUT=${OUT:-/tmp/gpu_checks_out}
 mkdir -p "$OUT"
