@@ -9,12 +9,14 @@
 
 Every response record is a document: kept, or excluded by a named step with a reason.
 The order puts the cheap decisions first, so a non-Japanese page costs one decode and a
-few regexes and never reaches the extractor. With `host_boilerplate` (the default) the
-stage is three datatrove passes, like dedup: `host_blocks` reads a sample of each
-Japanese-looking host's pages (host_sample_reader.py) and counts their text blocks, `host_tables` keeps the blocks repeated on
-many pages of a host, and `extract` (the accounting pass) runs the steps above with those
-tables (filters/web/host_boilerplate.py). The steps live in `filters/web/`; this module
-only assembles them and declares the options. See docs/ingest_web.md.
+few regexes and never reaches the extractor. Per-host boilerplate (filters/web/host_boilerplate.py)
+is learned within each input file by default (`host_boilerplate: task`, one read); with
+`crawl` the stage is three datatrove passes, like dedup: `host_blocks` reads a sample of
+each Japanese-looking host's pages (host_sample_reader.py) and counts their text blocks,
+`host_tables` keeps the blocks repeated on many pages of a host, and `extract` (the
+accounting pass) runs the steps above with those tables. The steps live in
+`filters/web/`; this module only assembles them and declares the options. See
+docs/ingest_web.md.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from filters.web.cc_licence import CcLicenceTagger
 from filters.web.extraction import ExtractionResultFilter, HtmlToText
 from filters.web.feed_text import FEED_TYPES
 from filters.web.host_boilerplate import (
+    DEFAULT_BUFFER_CHARS,
     DEFAULT_MIN_PAGES,
     DEFAULT_MIN_SHARE,
     DEFAULT_SAMPLE_PAGES,
@@ -100,10 +103,17 @@ class Options(Strict):
         None, description="file of blocked hosts / URL patterns (one per line; see filters/web/url_blocklist.py); "
         "empty by default",
     )
-    host_boilerplate: bool = Field(
-        True,
-        description="learn each host's repeated text blocks in a first pass over the inputs and blank them before "
-        "extraction; a page with nothing else is excluded as boilerplate_only (filters/web/host_boilerplate.py)",
+    host_boilerplate: Literal["task", "crawl", "off"] = Field(
+        "task",
+        description="blank each host's repeated text blocks before extraction (filters/web/host_boilerplate.py); "
+        "task: learned within each input file in the same pass, pages held back up to boilerplate_buffer_chars; "
+        "crawl: learned over all inputs in a first pass (three datatrove passes: a host spread over many files); "
+        "off: no tables. A page with nothing but its host's boilerplate is excluded as boilerplate_only",
+    )
+    boilerplate_buffer_chars: int = Field(
+        DEFAULT_BUFFER_CHARS, ge=1,
+        description="task mode: characters of HTML held back while a task learns its tables (~100 MB by default); "
+        "when full, the held pages are extracted with the tables learned so far",
     )
     boilerplate_min_pages: int = Field(
         DEFAULT_MIN_PAGES, ge=2,
@@ -114,10 +124,10 @@ class Options(Strict):
         description="... and on at least this share of the host's counted pages (conservative; see docs/ingest_web.md)",
     )
     boilerplate_sample_pages: int = Field(
-        DEFAULT_SAMPLE_PAGES, ge=1, description="pages per host and task counted in the first pass",
+        DEFAULT_SAMPLE_PAGES, ge=1, description="pages per host and task counted",
     )
     boilerplate_buckets: int = Field(
-        1, ge=1, description="tasks of the host_tables pass (hosts are split among them by a hash)",
+        1, ge=1, description="crawl mode: tasks of the host_tables pass (hosts are split among them by a hash)",
     )
     extract_feeds: bool = Field(
         False,
@@ -172,7 +182,9 @@ def build(ctx: StageContext) -> list:
         CcLicenceTagger(licences),
         HtmlToText(
             opts.extractor, trim=opts.trim_edges, timeout_s=opts.extraction_timeout_s,
-            host_tables=str(work / "host_tables") if opts.host_boilerplate else None, extract_feeds=opts.extract_feeds,
+            host_tables=str(work / "host_tables") if opts.host_boilerplate == "crawl" else None,
+            learn_hosts=_boilerplate_config(opts) if opts.host_boilerplate == "task" else None,
+            buffer_chars=opts.boilerplate_buffer_chars, extract_feeds=opts.extract_feeds,
         ),
         ExtractionResultFilter(exclusion_writer=ctx.exclusion_writer("extraction")),
         LanguageIdFilter(
@@ -181,7 +193,7 @@ def build(ctx: StageContext) -> list:
         ),
         ctx.shard_writer(),
     ]
-    if not opts.host_boilerplate:
+    if opts.host_boilerplate != "crawl":
         return extract
     config = _boilerplate_config(opts)
     tasks = max(1, min(ctx.executor.tasks, len(ctx.inputs) or 1))
@@ -266,7 +278,7 @@ def figures(ctx: StageContext, report: dict) -> dict:
         "kept_languages": dict(langs.most_common()),
         "kept_extractors": dict(extractors.most_common()),
     }
-    if ctx.options.host_boilerplate:  # type: ignore[attr-defined]
+    if ctx.options.host_boilerplate != "off":  # type: ignore[attr-defined]
         out.update(host_boilerplate_figures(kept, _extras(ctx.excluded_dir)))
     return out
 

@@ -1,6 +1,7 @@
 """Per-host boilerplate in the ingest_web stage: the project's shop site (24 product pages of
 one host, the same long ranking sidebar on each, a short description of its own), in
-EUC-JP and Shift_JIS; the boilerplate_only exclusion; the report; local and Ray alike."""
+EUC-JP and Shift_JIS, learned within the task (default) or in a first pass over all inputs
+(`crawl`); the boilerplate_only exclusion; the report; local and Ray alike."""
 
 from __future__ import annotations
 
@@ -39,16 +40,17 @@ def scores(kept: list) -> tuple[int, int]:
     return own, sidebar
 
 
+@pytest.mark.parametrize("mode", ["task", "crawl"])
 @pytest.mark.parametrize("encoding", ["euc_jp", "shift_jis"])
-def test_every_page_yields_its_own_description_and_none_the_sidebar(tmp_path, encoding):
+def test_every_page_yields_its_own_description_and_none_the_sidebar(tmp_path, encoding, mode):
     warc = shop_site.make(tmp_path / "in", encoding)
-    report = run(tmp_path, warc)
+    report = run(tmp_path, warc, host_boilerplate=mode)
     kept = documents(tmp_path / "ingest_web" / "shards")
     assert report["documents"] == {"in": 24, "kept": 24, "excluded": 0}
     assert {codecs.lookup(d.metadata["charset"]).name for d in kept} == {codecs.lookup(encoding).name}
     assert scores(kept) == (24, 0)
     # without the host tables the same pages carry the sidebar (what the test guards against)
-    run(tmp_path, warc, name="single_page", host_boilerplate=False)
+    run(tmp_path, warc, name="single_page", host_boilerplate="off")
     assert scores(documents(tmp_path / "single_page" / "shards"))[1] == 24
 
 
@@ -91,30 +93,47 @@ def test_hosts_are_learned_across_input_files_and_tasks(tmp_path):
     first, second = tmp_path / "in" / "a.warc.gz", tmp_path / "in" / "b.warc.gz"
     first.write_bytes(gzip.compress(records[:half], mtime=0))
     second.write_bytes(gzip.compress(records[half:], mtime=0))
-    report = run(tmp_path, [first, second], executor=ExecutorConfig(tasks=2, workers=1), boilerplate_buckets=2)
+    report = run(tmp_path, [first, second], executor=ExecutorConfig(tasks=2, workers=1), boilerplate_buckets=2,
+                 host_boilerplate="crawl")
     assert report["documents"]["kept"] == 24
     assert scores(documents(tmp_path / "ingest_web" / "shards")) == (24, 0)
+    assert (tmp_path / "ingest_web" / "passes" / "host_tables").is_dir()
 
 
-def test_stage_passes_and_options():
+def test_within_a_task_pages_are_held_back_only_up_to_the_buffer(tmp_path):
+    """Task mode holds pages back while it learns; with room for 5 pages the first release
+    already knows the template (on 5 of 5 pages); with room for 2 it cannot (2 < min_pages),
+    so those 2 pages keep the sidebar and every later release knows it."""
+    warc = shop_site.make(tmp_path / "in")
+    page_chars = len(shop_site.page_html(1))
+    run(tmp_path, warc, name="five", boilerplate_buffer_chars=5 * page_chars)
+    assert scores(documents(tmp_path / "five" / "shards")) == (24, 0)
+    run(tmp_path, warc, name="two", boilerplate_buffer_chars=page_chars + 1)  # released after the second page
+    assert scores(documents(tmp_path / "two" / "shards")) == (24, 2)
+
+
+def test_options_refuse_a_one_page_threshold_and_the_old_precheck_name():
     with pytest.raises(Exception):
         Options(boilerplate_min_pages=1)
     with pytest.raises(Exception):
         Options(require_japanese_marker=True)  # renamed japanese_precheck: the pre-check no longer requires one
+    with pytest.raises(Exception):
+        Options(host_boilerplate="sometimes")
 
 
 @pytest.mark.slow
-def test_ray_gives_the_local_output(tmp_path):
+def test_three_passes_on_ray_give_the_local_output(tmp_path):
     ray = pytest.importorskip("ray")
     inputs = shop_site.make(tmp_path / "in", "euc_jp", template_only_page=True) + shop_site.make(tmp_path / "in", "shift_jis")
     root = Path(__file__).resolve().parent.parent
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
              runtime_env={"env_vars": {"PYTHONPATH": str(root)}})
     try:
-        on_ray = run(tmp_path, inputs, name="ray", executor=ExecutorConfig(type="ray", tasks=2, workers=2))
+        on_ray = run(tmp_path, inputs, name="ray", executor=ExecutorConfig(type="ray", tasks=2, workers=2),
+                     host_boilerplate="crawl")
     finally:
         ray.shutdown()
-    local = run(tmp_path, inputs, name="local", executor=ExecutorConfig(tasks=2, workers=2))
+    local = run(tmp_path, inputs, name="local", executor=ExecutorConfig(tasks=2, workers=2), host_boilerplate="crawl")
     assert on_ray["documents"] == local["documents"] == {"in": 49, "kept": 48, "excluded": 1}
 
     def rows(name: str) -> list[tuple[str, str]]:

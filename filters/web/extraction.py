@@ -50,7 +50,14 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.filters.base_filter import BaseFilter
 
 from filters.web.feed_text import feed_text, is_feed
-from filters.web.host_boilerplate import host_of, load_tables, prune_page
+from filters.web.host_boilerplate import (
+    DEFAULT_BUFFER_CHARS,
+    BoilerplateConfig,
+    host_of,
+    learn_within_task,
+    load_tables,
+    prune_page,
+)
 from filters.web.text_cleanup import clean_lines
 
 Extractor = Literal["hybrid", "resiliparse", "trafilatura"]
@@ -204,7 +211,8 @@ class HtmlToText(PipelineStep):
     Sets `metadata["html_chars"]` and `metadata["extractor"]` (what gave the text: with
     `hybrid`, resiliparse or trafilatura; `own_blocks`, `feed`; counted as
     `extracted_by_<name>`). With `host_tables` (the folder pass 2 of host_boilerplate.py
-    wrote), pages of hosts with learned boilerplate also get `boilerplate_chars` (text
+    wrote) or `learn_hosts` (learn them within the task, holding pages back up to
+    `buffer_chars`), pages of hosts with learned boilerplate also get `boilerplate_chars` (text
     removed as the host's repeated blocks) and `page_text_chars` (all text on the page). On
     failure it keeps the HTML as text and sets `metadata["extraction_failure"]` to
     `extraction_timeout`, `extraction_error` or `boilerplate_only`, which
@@ -217,7 +225,8 @@ class HtmlToText(PipelineStep):
 
     def __init__(
         self, extractor: Extractor = "hybrid", trim: bool = True, timeout_s: float | None = 5.0,
-        host_tables: str | None = None, extract_feeds: bool = False,
+        host_tables: str | None = None, learn_hosts: BoilerplateConfig | None = None,
+        buffer_chars: int = DEFAULT_BUFFER_CHARS, extract_feeds: bool = False,
     ):
         super().__init__()
         if extractor not in EXTRACTORS:
@@ -227,17 +236,17 @@ class HtmlToText(PipelineStep):
         # datatrove's extractors default to 1 s per page; we allow 5 s because the worker's
         # start-up counts against the first page and these machines are shared
         self.timeout_s = timeout_s
-        self.host_tables = host_tables
+        self.host_tables = host_tables  # tables a first pass wrote (the `crawl` mode) ...
+        self.learn_hosts = learn_hosts  # ... or learned here, within the task (`task` mode)
+        self.buffer_chars = buffer_chars
         self.extract_feeds = extract_feeds
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         extract = functools.partial(extract_page, extractor=self.extractor, trim=self.trim, feeds=self.extract_feeds)
-        tables = load_tables(self.host_tables) if self.host_tables else {}
-        self.stat_update("hosts_with_boilerplate_table", value=len(tables))
         _import_extractors(self.extractor)
         if not self.timeout_s:
-            for doc in data:
-                yield self._one(doc, extract, tables)
+            for doc, boilerplate in self._with_tables(data):
+                yield self._one(doc, extract, boilerplate)
             return
         from datatrove.pipeline.extractors.base import ExtractorSandbox
 
@@ -245,13 +254,26 @@ class HtmlToText(PipelineStep):
             def in_sandbox(page: str, boilerplate: frozenset[int] | None):
                 return sandbox.process_document((page, boilerplate), extract_fn=extract)  # the worker calls extract(*args)
 
-            for doc in data:
-                yield self._one(doc, in_sandbox, tables)
+            for doc, boilerplate in self._with_tables(data):
+                yield self._one(doc, in_sandbox, boilerplate)
 
-    def _one(self, doc: Document, extract, tables: dict[str, frozenset[int]]) -> Document:
+    def _with_tables(self, data: DocumentsPipeline):
+        """Each document with its host's boilerplate table (None: no table)."""
+        if self.host_tables:
+            tables = load_tables(self.host_tables)
+            self.stat_update("hosts_with_boilerplate_table", value=len(tables))
+            for doc in data:
+                yield doc, tables.get(host_of(doc.metadata.get("url")))
+        elif self.learn_hosts:
+            counted = (lambda doc: not is_feed(doc.text)) if self.extract_feeds else (lambda doc: True)
+            yield from learn_within_task(data, self.learn_hosts, self.buffer_chars, counted)
+        else:
+            for doc in data:
+                yield doc, None
+
+    def _one(self, doc: Document, extract, boilerplate: frozenset[int] | None) -> Document:
         self.stat_update("pages")
         doc.metadata["html_chars"] = len(doc.text)
-        boilerplate = tables.get(host_of(doc.metadata.get("url"))) if tables else None
         with self.track_time():
             try:
                 text, used, removed, page_chars = extract(doc.text, boilerplate)

@@ -8,21 +8,29 @@ LLM-jp's Uzushio removes paragraphs that are frequent across the whole corpus
 (`LargeFreqParagraphs`: frequency >= 100, in runs of 3); counting per host finds a small
 site's template from a handful of its pages, which corpus-wide frequencies never reach.
 
-Three datatrove passes (pipelines/ingest_web.py builds them; the same on local, Slurm and Ray):
+Two modes (pipelines/ingest_web.py, option `host_boilerplate`):
 
-1. `HostBlockCounter` (one task per input file, after the reader and the Japanese
-   pre-check): for a sample of each host's pages (the first `sample_pages` per task), the
-   set of block keys of each page (page_blocks.py); per host, on how many distinct pages
-   each block occurs. Exact copies of a page (the same set of blocks) count once, so a page
-   crawled under two URLs does not make its own text "repeated". Memory is bounded: at most
-   `max_blocks_per_host` blocks per host and `max_hosts` hosts per task (the template is on
-   the first pages, so a full table loses nothing that matters); counts go to
-   `bucket(host)/rank` files.
-2. `HostBoilerplateTables` (one task per bucket): sums a bucket's counts over all tasks and
-   keeps, per host, the blocks that are boilerplate (`is_boilerplate`).
-3. Extraction (extraction.py) loads the tables and, on each page of a known host, blanks
-   the boilerplate blocks before the extractor runs; a page with nothing else is
-   `boilerplate_only`.
+- `task` (default): within each task (one input file, a WARC), `learn_within_task` counts
+  each Japanese page's blocks as the extraction step receives it and holds the pages back
+  (at most `DEFAULT_BUFFER_CHARS` of them) until the task's tables are learned: one read
+  of the input, bounded memory, hosts learned per file.
+- `crawl`: three datatrove passes, the same on local, Slurm and Ray, so a host whose pages
+  are spread over many files is learned from all of them:
+
+  1. `HostBlockCounter` (one task per input file, after host_sample_reader.py): for a
+     sample of each host's pages, the set of block keys of each page (page_blocks.py); per
+     host, on how many distinct pages each block occurs; counts go to `bucket(host)/rank`
+     files.
+  2. `HostBoilerplateTables` (one task per bucket): sums a bucket's counts over all tasks
+     and keeps, per host, the blocks that are boilerplate (`is_boilerplate`).
+  3. Extraction loads the tables (`load_tables`).
+
+Either way counting is `HostCounts`: exact copies of a page (the same set of blocks) count
+once, so a page crawled under two URLs does not make its own text "repeated"; memory is
+bounded by `sample_pages` per host, `max_blocks_per_host` and `max_hosts` (the template is
+on the first pages, so a full table loses nothing that matters). Extraction (extraction.py)
+then blanks, on each page of a host with a table, the boilerplate blocks before the
+extractor runs (`prune_page`); a page with nothing else is `boilerplate_only`.
 """
 
 from __future__ import annotations
@@ -31,10 +39,11 @@ import gzip
 import json
 import zlib
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from datatrove.data import DocumentsPipeline
+from datatrove.data import Document, DocumentsPipeline
 from datatrove.io import DataFolderLike, get_datafolder
 from datatrove.pipeline.base import PipelineStep
 
@@ -130,6 +139,15 @@ class HostCounts:
                 self.blocks_dropped += 1
         return True
 
+    def tables(self) -> dict[str, frozenset[int]]:
+        """host -> its boilerplate block keys, from the counts so far (hosts with none left out)."""
+        out = {}
+        for host, n in self.pages.items():
+            keys = frozenset(k for k, c in self.blocks[host].items() if self.config.is_boilerplate(c, n))
+            if keys:
+                out[host] = keys
+        return out
+
     def by_bucket(self, buckets: int) -> dict[int, dict]:
         """JSON-ready counts split by merge bucket: {bucket: {host: {"pages": n, "blocks": {key: n}}}}."""
         out: dict[int, dict] = {}
@@ -206,6 +224,41 @@ class HostBoilerplateTables(PipelineStep):
             f.write(gzip.compress(json.dumps(tables, separators=(",", ":")).encode(), mtime=0))
         return
         yield
+
+
+# pages held back while a task learns its hosts' tables: about 100 MB of HTML (Python keeps
+# a Japanese page's text at 2 bytes a character); a CC segment's Japanese pages fit
+DEFAULT_BUFFER_CHARS = 50_000_000
+
+
+def learn_within_task(
+    docs: Iterable[Document], config: BoilerplateConfig, buffer_chars: int = DEFAULT_BUFFER_CHARS,
+    counted: Callable[[Document], bool] = lambda doc: True,
+) -> Iterator[tuple[Document, frozenset[int] | None]]:
+    """One pass: count each page's blocks as it arrives and hold the pages back; when the
+    held pages reach `buffer_chars` characters (and at the end), hand each one out with its
+    host's table as learned from every page of the task seen so far. Pages come out in the
+    order they came in. A host spread over several input files is learned per file here;
+    the three-pass mode learns it across all of them."""
+    counts = HostCounts(config)
+    held: list[Document] = []
+    size = 0
+
+    def release() -> Iterator[tuple[Document, frozenset[int] | None]]:
+        tables = counts.tables()
+        for doc in held:
+            yield doc, tables.get(host_of(doc.metadata.get("url")))
+
+    for doc in docs:
+        host = host_of(doc.metadata.get("url"))
+        if host is not None and counted(doc):
+            counts.add_page(host, {b.key for b in page_blocks(doc.text)})
+        held.append(doc)
+        size += len(doc.text)
+        if size >= buffer_chars:
+            yield from release()
+            held, size = [], 0
+    yield from release()
 
 
 def load_tables(folder: DataFolderLike) -> dict[str, frozenset[int]]:

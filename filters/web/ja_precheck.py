@@ -22,6 +22,8 @@ from __future__ import annotations
 import html
 import re
 
+import numpy as np
+
 from datatrove.data import Document
 from datatrove.pipeline.filters.base_filter import BaseFilter
 
@@ -41,6 +43,8 @@ _KANA = re.compile(r"[\u3041-\u309f\u30a1-\u30ff\uff66-\uff9d]")
 _SPACE = re.compile(r"\s+")
 # how much of a page without a marker is read for its text: the head and the start of the body
 TEXT_SCAN_CHARS = 262_144
+# text given to lid.176 by the pre-check: a few sentences name a language; more only costs time
+PRECHECK_LID_CHARS = 2_000
 _NOT_TEXT = re.compile(r"<(script|style|noscript|template|head)\b[^>]*>.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.IGNORECASE | re.DOTALL)
 
 
@@ -55,8 +59,23 @@ def page_title(page: str) -> str | None:
 
 def page_text(page: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
     """The start of a page's text: tags, scripts, styles and the head removed, entities
-    decoded, whitespace folded (a regex pass, not an extraction)."""
-    return _SPACE.sub(" ", html.unescape(_NOT_TEXT.sub(" ", page[:TEXT_SCAN_CHARS]))).strip()[:max_chars]
+    decoded, whitespace folded (a regex pass, not an extraction). The first 64 Ki characters
+    of markup usually hold enough text; the rest of the scan window is read only if not."""
+    for end in (65_536, TEXT_SCAN_CHARS):
+        text = _SPACE.sub(" ", html.unescape(_NOT_TEXT.sub(" ", page[:end]))).strip()
+        if len(text) >= max_chars or end >= len(page):
+            break
+    return text[:max_chars]
+
+
+def has_kana(page: str, scan_chars: int = HEAD_CHARS) -> bool:
+    """Any hiragana or katakana (full or half width) in the first `scan_chars` characters
+    (the head and the start of the body, where a Japanese page's title, menus and first
+    sentences are). Vectorised over UTF-16 code units: a regex character class costs ~7 ns a
+    character, which on the ~95% of a crawl that is foreign would cost more than the rest of
+    the pre-check."""
+    units = np.frombuffer(page[:scan_chars].encode("utf-16-le", "surrogatepass"), dtype=np.uint16)
+    return bool((((units - np.uint16(0x3041)) <= 0xBE) | ((units - np.uint16(0xFF66)) <= 0x37)).any())
 
 
 def japanese_marker(page: str, title: str | None) -> str | None:
@@ -116,9 +135,9 @@ class JapanesePrecheck(BaseFilter):
                 self.stat_update(f"marker_{marker}")
             return True
         # no kana anywhere in the markup: no kana in the text either, and no need to strip tags
-        if not _KANA.search(doc.text, 0, TEXT_SCAN_CHARS):
+        if not has_kana(doc.text):
             return self._drop(doc, "no_kana")
-        text = page_text(doc.text, self.max_chars)
+        text = page_text(doc.text, min(self.max_chars, PRECHECK_LID_CHARS))
         if not _KANA.search(text):
             return self._drop(doc, "no_kana")
         with self.track_time():
