@@ -126,3 +126,19 @@ def test_stage_grows_given_weights_to_an_expanded_tokenizer_and_warms_up_new_row
     assert torch.equal(after["layers.0.attention.wq.weight"], before["layers.0.attention.wq.weight"])
     assert not torch.equal(after["tok_embeddings.weight"][96:104], before["tok_embeddings.weight"][:8])
     assert (tmp_path / "train" / "hf" / "tokenizer.model").is_file()
+
+
+def test_stage_rerun_refuses_a_planted_checkpoint_with_one_line(tmp_path):
+    """DCP unpickles `.metadata`: a checkpoint the run did not write is refused before loading."""
+    from corpus.config import ConfigError
+
+    rng = np.random.default_rng(0)
+    tok_dir = tokenize_stage_output(tmp_path / "tokenize", {"web": synthetic_docs(rng, 20, 3)},
+                                    {"vocab_size": 100, "bos_id": 1, "eos_id": 2})
+    out = tmp_path / "train"
+    run_stage(STAGE, context(out, stage_output_files(tok_dir), max_steps=4))
+    last = sorted((out / "checkpoints").glob("step_*"))[-1]
+    (last / ".metadata").write_bytes(b"\x80\x04planted")
+    (out / "report.json").unlink()  # an interrupted stage: the rerun resumes from its latest checkpoint
+    with pytest.raises(ConfigError, match=r"^train: .*step_00000004: refused to load: \.metadata changed"):
+        run_stage(STAGE, context(out, stage_output_files(tok_dir), max_steps=4))
