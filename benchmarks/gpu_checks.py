@@ -22,8 +22,8 @@ every part's output. Order and lanes (benchmarks/gpu_parts.py has the parts):
      then the same run with float8 linears for loss parity
   3. compile-cache warm-ups for phase B's shapes (1B ours, 1B transformers, 1B float8)
 - phase B, one at a time on a quiet GPU (timed): MFU 1B (ours fused and unfused loss,
-  transformers), 3B, float8 speed, FSDP2 bf16-parameter lever, longest sequence with
-  selective AC. Phase A gets 55% of the budget; 1B MFU is first in phase B, so parts 1-3 of
+  transformers), 3B, float8 speed, longest sequence with selective AC, FSDP2
+  bf16-parameter lever. Phase A gets 55% of the budget; 1B MFU is first in phase B, so parts 1-3 of
   the issue always finish; the rest get what is left and say "skipped" otherwise.
 """
 
@@ -44,7 +44,7 @@ SELF = Path(__file__).resolve()
 # name: (seconds it may take at most, seconds it needs to be worth starting), device estimates in the docstring of gpu_parts
 LANES_A = [["env", "pytest_gpu", "cli_mfu", "vocab"], ["realdata", "fp8_parity"],
            ["warm_1b", "warm_baseline", "warm_3b", "warm_fp8"]]
-PHASE_B = ["mfu_1b", "mfu_3b", "fp8_speed", "mfu_levers", "seq_max"]
+PHASE_B = ["mfu_1b", "mfu_3b", "fp8_speed", "seq_max", "mfu_levers"]
 LIMITS = {
     "env": (60, 5), "pytest_gpu": (240, 30), "cli_mfu": (150, 30), "realdata": (270, 60), "fp8_parity": (150, 60),
     "warm_1b": (200, 30), "warm_baseline": (150, 30), "warm_3b": (200, 30), "warm_fp8": (150, 30),
