@@ -20,7 +20,7 @@ every part's output. Order and lanes (benchmarks/gpu_parts.py has the parts):
      equal MFU is chars/token over FLOPs/token of the two models and needs no quiet GPU)
   2. the real-data run (loss, bits per character, exact resume on CUDA, HF export reload),
      then the same run with float8 linears for loss parity
-  3. compile-cache warm-ups for phase B's shapes (1B ours, 1B transformers, 1B float8)
+  3. compile-cache warm-ups for phase B's shapes (1B ours, 1B transformers, 3B, 1B float8)
 - phase B, one at a time on a quiet GPU (timed): MFU 1B (ours fused and unfused loss,
   transformers), 3B, float8 speed, longest sequence with selective AC, FSDP2
   bf16-parameter lever. Phase A gets 55% of the budget; 1B MFU is first in phase B, so parts 1-3 of
