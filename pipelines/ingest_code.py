@@ -19,6 +19,7 @@ from pydantic import Field, field_validator
 from corpus.config import Strict
 from corpus.exclusion import ExcludeMarked
 from corpus.stage import DatatroveStage, StageContext
+from corpus.unique_ids import duplicate_id_count
 from filters.code.archives import ArchiveLimits
 from filters.code.file_filters import CodeFileFilter
 from filters.code.languages import DEFAULT_LANGUAGES, LANGUAGES
@@ -138,7 +139,12 @@ def figures(ctx: StageContext, report: dict) -> dict:
                     languages[extra.get("language") or "unknown"] += 1
     for repo, entry in repos.items():
         entry.update(kept=counts[repo]["kept"], excluded=counts[repo]["excluded"])
-    return {"repositories": dict(sorted(repos.items())), "kept_by_language": dict(languages.most_common())}
+    reader = next((v for k, v in report.get("steps", {}).items() if k.endswith(CodeReader.name)), {})
+    duplicates = {"inputs_read_once": int(reader.get("duplicate_inputs", 0)),
+                  "renamed_within_units": int(reader.get("duplicate_ids", 0)),
+                  "repeated_across_units": duplicate_id_count(ctx.stage_dir)}
+    return {"repositories": dict(sorted(repos.items())), "kept_by_language": dict(languages.most_common()),
+            "duplicate_ids": duplicates}
 
 
 STAGE = DatatroveStage(

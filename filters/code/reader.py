@@ -22,7 +22,8 @@ from datatrove.data import Document
 
 from corpus.file_names import display_name
 from corpus.readers import PathListReader
-from filters.code.archives import ArchiveLimits, ArchiveReader, ArchiveRefused, Entry, is_archive
+from corpus.unique_ids import unique_documents, unique_inputs
+from filters.code.archives import ArchiveLimits, ArchiveReader, ArchiveRefused, Entry, archive_stem, is_archive
 from filters.code.languages import language_of
 from filters.code.local_files import readable_hardlinks, tree_entry
 from filters.code.licence_detection import (
@@ -80,12 +81,20 @@ class CodeReader(PathListReader):
         limit: int = -1,
     ):
         datasets = datasets or {}
+        # a file listed twice (two sources, overlapping globs) is one document; an archive or
+        # parquet file copied under another name is read once too (corpus.unique_ids)
+        files = [p for p in paths if not (is_archive(p) or p.lower().endswith(".parquet"))]
+        units = [p for p in paths if p not in set(files)]
+        files, repeated = unique_inputs(files, copies=False)
+        units, repeated_units = unique_inputs(units)
         groups: dict[str, list[str]] = {}
-        for path in paths:
+        for path in files + units:
             groups.setdefault(datasets.get(path, default_dataset), []).append(path)
         plan = plan_units(sorted(groups.items()))
         self._repos: dict[str, RepoDir] = plan.repos
         self._datasets = {**plan.archives, **plan.parquets}
+        self._repo_names = _distinct_names(plan)
+        self._repeated_inputs = _repeats_by_unit(plan, {**repeated, **repeated_units})
         super().__init__(list(plan.repos) + list(plan.archives) + list(plan.parquets), limit=limit)
         self.fallback_licences = fallback_licences or {}
         self.limits = limits or ArchiveLimits()
@@ -95,6 +104,11 @@ class CodeReader(PathListReader):
     # -- one reading unit --------------------------------------------------------------
 
     def read_path(self, path: str) -> Iterator[Document]:
+        if self._repeated_inputs.get(path):
+            self.stat_update("duplicate_inputs", value=self._repeated_inputs[path])
+        yield from unique_documents(self._read_unit(path), lambda n: self.stat_update("duplicate_ids", value=n))
+
+    def _read_unit(self, path: str) -> Iterator[Document]:
         if path in self._repos:
             yield from self._read_repo(self._repos[path])
         elif is_archive(path):
@@ -130,7 +144,8 @@ class CodeReader(PathListReader):
             rel = os.path.relpath(path, repo.root).replace(os.sep, "/")
             entry = tree_entry(path, rel, repo.root, real_root, self.limits.max_member_bytes, hardlinks)
             entry.path, entry.name_encoding = display_name(rel)
-            yield self._document(repo.name, entry, repo.dataset, licence, commit=commit)
+            yield self._document(self._repo_names.get(repo.root, repo.name), entry, repo.dataset, licence,
+                                 commit=commit)
 
     def _read_archive(self, path: str, dataset: str) -> Iterator[Document]:
         reader = ArchiveReader(path, self.limits, is_evidence_file)
@@ -209,6 +224,34 @@ class CodeReader(PathListReader):
             meta.update(licence=declared, licence_evidence=f"{entry.path}#SPDX-License-Identifier",
                         licence_confidence=1.0)
         return Document(text=text, id=doc_id, metadata={"path": entry.path, **meta})
+
+
+def _distinct_names(plan) -> dict[str, str]:
+    """Repository names that make ids unique across units: a tree named like an earlier
+    unit (two `requests/` folders from two sources) becomes `requests~2`. Archives keep the
+    name their top folder gives them; a tree yields to them."""
+    taken = {archive_stem(p) for p in plan.archives} | {os.path.basename(p).rsplit(".", 1)[0] for p in plan.parquets}
+    names: dict[str, str] = {}
+    for root in sorted(plan.repos):
+        base = plan.repos[root].name
+        name, k = base, 1
+        while name in taken:
+            k += 1
+            name = f"{base}~{k}"
+        taken.add(name)
+        if name != base:
+            names[root] = name
+    return names
+
+
+def _repeats_by_unit(plan, repeated: dict[str, int]) -> dict[str, int]:
+    """Repeated inputs counted on the unit that reads the kept copy."""
+    owner = {f: root for root, repo in plan.repos.items() for f in repo.files}
+    out: dict[str, int] = {}
+    for path, n in repeated.items():
+        unit = owner.get(os.path.abspath(path), os.path.abspath(path))
+        out[unit] = out.get(unit, 0) + n
+    return out
 
 
 def _evidence_candidates(root: str) -> list[str]:

@@ -34,7 +34,8 @@ from datetime import timezone
 from datatrove.data import Document
 
 from corpus.file_names import writable
-from corpus.readers import PathListReader
+from corpus.readers import PathListReader, excluded_document
+from corpus.unique_ids import unique_documents, unique_inputs
 from filters.web import charset as charset_mod
 from filters.web.http_payload import (
     HTML_TYPES,
@@ -120,6 +121,7 @@ class WarcReader(PathListReader):
         excerpt_chars: int | None = 4096,
         limit: int = -1,
     ):
+        paths, self._repeated_inputs = unique_inputs(paths)  # one file listed twice is read once
         super().__init__(paths, limit=limit)
         self.excerpt_chars = excerpt_chars  # text kept for excluded non-HTML text records (feeds)
         self.datasets = datasets or {}
@@ -131,8 +133,7 @@ class WarcReader(PathListReader):
 
     def excluded(self, doc_id: str, reason: str, path: str, text: str = "", **metadata) -> Document:
         """A record this reader passes over; `excluded_by` names the step as the filters do."""
-        return super().excluded(writable(doc_id), reason, writable(path), text,
-                                **{"excluded_by": "warc_reader", **metadata})
+        return excluded_document("warc_reader", writable(doc_id), reason, writable(path), text, **metadata)
 
     # -- files -----------------------------------------------------------------------------
 
@@ -143,6 +144,11 @@ class WarcReader(PathListReader):
         return open(path.removeprefix("file://"), "rb")
 
     def read_path(self, path: str) -> Iterator[Document]:
+        if self._repeated_inputs.get(path):
+            self.stat_update("duplicate_inputs", value=self._repeated_inputs[path])
+        yield from unique_documents(self._read_file(path), lambda n: self.stat_update("duplicate_ids", value=n))
+
+    def _read_file(self, path: str) -> Iterator[Document]:
         dataset = self.datasets.get(path, "cli")
         with self._open(path) as stream:
             problem = stream_problem(stream)

@@ -22,6 +22,7 @@ from datatrove.data import Document, DocumentsPipeline
 
 from corpus.file_names import writable
 from corpus.readers import PathListReader, input_problem
+from corpus.unique_ids import unique_documents, unique_inputs
 from filters.wiki.attribution import (
     ALSO_LICENSED,
     DEFAULT_ARTICLE_PREFIX,
@@ -74,7 +75,8 @@ class WikiDumpReader(PathListReader):
         """`datasets` / `licences` map an input file to its source-manifest name and licence;
         files not in them are named by the dump's own dbname (e.g. `jawiki`)."""
         paths = [os.path.abspath(p) for p in paths]
-        super().__init__([p for p in paths if not is_index_file(p)], limit=limit)
+        dumps, self._repeated_inputs = unique_inputs([p for p in paths if not is_index_file(p)])
+        super().__init__(dumps, limit=limit)
         self.index_files = {p for p in paths if is_index_file(p)}
         self.datasets = {os.path.abspath(k): v for k, v in (datasets or {}).items()}
         self.licences = {os.path.abspath(k): v for k, v in (licences or {}).items()}
@@ -145,6 +147,12 @@ class WikiDumpReader(PathListReader):
         return self.read_unit(Unit(os.path.abspath(path)))
 
     def read_unit(self, unit: Unit) -> Iterator[Document]:
+        """Every document of one unit, a page id repeated within it renamed (corpus.unique_ids)."""
+        if unit.start == 0 and self._repeated_inputs.get(unit.path):
+            self.stat_update("duplicate_inputs", value=self._repeated_inputs[unit.path])
+        yield from unique_documents(self._read_unit(unit), lambda n: self.stat_update("duplicate_ids", value=n))
+
+    def _read_unit(self, unit: Unit) -> Iterator[Document]:
         siteinfo = SiteInfo()
         if unit.start > 0:
             siteinfo = read_siteinfo(iter_dump_bytes(unit.path, 0, unit.header_end)) or siteinfo
