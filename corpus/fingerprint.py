@@ -36,6 +36,8 @@ def input_record(path: str, known: dict[str, dict] | None = None) -> dict:
     if stat is None:
         return {"missing": True}
     size, mtime = stat
+    if not os.path.isfile(path):  # a FIFO would block the hash, a folder cannot be hashed: the reader counts them
+        return {"not_a_file": True}
     prev = (known or {}).get(path)
     if prev and prev.get("bytes") == size and prev.get("mtime") == mtime and prev.get("sha256"):
         return {"bytes": size, "mtime": mtime, "sha256": prev["sha256"]}
@@ -73,7 +75,7 @@ def changes(recorded: dict, inputs: list[str], options: dict[str, Any]) -> list[
     modified = []
     for path in now:
         old = before.get(path)
-        if old is None or "url" in old:
+        if old is None or "url" in old or "not_a_file" in old:
             continue
         stat = _stat(path)
         if stat is None:

@@ -212,7 +212,7 @@ def _start(ctx: StageContext) -> dict:
                                   f"options ({_summary(found)}); rerun with --force to start it over")
     record = fingerprint(ctx.inputs, options, known=(previous or {}).get("inputs"))
     tmp = started_path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record, indent=1, ensure_ascii=False))
+    tmp.write_text(json.dumps(record, indent=1, ensure_ascii=False), encoding="utf-8", errors="backslashreplace")
     tmp.replace(started_path)
     return record
 
@@ -243,7 +243,8 @@ def _run_locked(stage: Stage, ctx: StageContext) -> dict | None:
         "fingerprint": record,
     }
     tmp = report_path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+    tmp.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str), encoding="utf-8",
+                   errors="backslashreplace")  # an undecodable file name: a \udcXX escape, still JSON
     tmp.replace(report_path)
     d = report["documents"]
     ctx.say(f"[{ctx.name}] in={d['in']} kept={d['kept']} excluded={d['excluded']} ({report['elapsed_s']:.1f}s)")
