@@ -642,3 +642,19 @@ def non_utf8_named_tree(root: Path) -> Path:
     with open(os.path.join(base, b"bad\xffname.py"), "wb") as f:
         f.write(b"X = 1\n")
     return root
+
+
+LEAKED_AWS_SECRET = "lbqlNh3FW5/3AwnBoWsYIJam9w2Us4ZOH5Un8RyR"  # made up, in gitleaks' sample shape
+
+
+def leaked_secrets_tree(root: Path) -> Path:
+    """An MIT repository whose settings.py sets an AWS secret the three ways that used to
+    stay unmasked: an environ item, a setdefault default and a dict entry."""
+    _license_and_code(root)
+    (root / "settings.py").write_text(
+        "import os\n\n"
+        f'os.environ["AWS_SECRET_ACCESS_KEY"] = "{LEAKED_AWS_SECRET}"\n'
+        f'os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "{LEAKED_AWS_SECRET}")\n'
+        f'CREDENTIALS = {{"secret_access_key": "{LEAKED_AWS_SECRET}"}}\n'
+    )
+    return root

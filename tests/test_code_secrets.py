@@ -243,3 +243,21 @@ def test_published_false_positive_strings_are_left_alone(line):
 def test_only_the_value_is_masked_never_the_name():
     masked, _ = mask_secrets(f'os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "{AWS_SECRET}")')
     assert masked == 'os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "<|SECRET_AWS_SECRET_KEY|>")'
+
+
+def test_ingest_code_masks_the_three_leaked_shapes(tmp_path):
+    import bad_inputs as bad
+    import pyarrow.parquet as pq
+
+    from corpus.config import ExecutorConfig
+    from corpus.inputs import resolve_inputs
+    from corpus.stage import StageContext, run_stage
+    from pipelines.ingest_code import STAGE, Options
+
+    bad.leaked_secrets_tree(tmp_path / "in" / "app")
+    ctx = StageContext(name="ingest_code", stage_dir=tmp_path / "out", inputs=resolve_inputs([str(tmp_path / "in")]),
+                       options=Options(), executor=ExecutorConfig(tasks=1, workers=1), quiet=True)
+    report = run_stage(STAGE, ctx)
+    assert report["kept"]["pii"] == {"SECRET_AWS_SECRET_KEY": 3}
+    texts = [r["text"] for s in (tmp_path / "out" / "shards").glob("*.parquet") for r in pq.read_table(s).to_pylist()]
+    assert texts and not any(bad.LEAKED_AWS_SECRET in t for t in texts)
