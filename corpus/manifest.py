@@ -100,7 +100,9 @@ def sha256_problems(source: Source, files: list[str], base: Path) -> list[str]:
         if not matches:
             problems.append(f"{key}: listed in sha256 but not among the source's files")
         for f in matches:
-            if (got := sha256_file(f)) != expected.lower():
+            if not os.path.isfile(f):
+                problems.append(f"{f}: listed in sha256 but not a regular file")
+            elif (got := sha256_file(f)) != expected.lower():
                 problems.append(f"{f}: sha256 mismatch: expected {expected}, got {got}")
     return problems
 
@@ -164,6 +166,9 @@ class RunManifest:
     def add_inputs(self, source: str, paths: list[str]) -> None:
         known = self.data.setdefault("inputs", {})
         for p in paths:
+            if not os.path.isfile(p):  # a FIFO blocks a read, a link to /dev/zero never ends: the reader counts them
+                known[p] = {"source": source, "not_a_file": True}
+                continue
             stat = os.stat(p)
             entry = known.get(p)
             if entry and entry.get("bytes") == stat.st_size and entry.get("mtime") == stat.st_mtime:

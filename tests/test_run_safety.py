@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import socket
 import sys
 from pathlib import Path
@@ -60,3 +61,18 @@ def test_a_second_run_of_the_same_run_directory_is_refused(tmp_path, capsys):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_fifo_among_the_sources_is_neither_hashed_nor_waited_for(tmp_path):
+    import os
+    import threading
+
+    config, tree = setup(tmp_path)
+    os.mkfifo(tree / "pipe.py")
+    result: list[int] = []
+    runner = threading.Thread(target=lambda: result.append(main(["run", str(config), "-q"])), daemon=True)
+    runner.start()
+    runner.join(timeout=120)
+    assert result == [0], "the run blocked on the FIFO (or failed)"
+    manifest = json.loads((tmp_path / "RUN" / "manifest.json").read_text())
+    assert manifest["inputs"][str(tree / "pipe.py")] == {"source": "c", "not_a_file": True}
