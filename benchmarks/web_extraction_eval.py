@@ -88,6 +88,8 @@ def extractors() -> dict:
     return {
         "ours, hybrid (page only)": lambda page: extract_text(page),
         "ours, hybrid + feeds (page only)": lambda page: extract_page(page, feeds=True)[0],
+        "ours, resiliparse + edge trim": lambda page: extract_text(page, extractor="resiliparse"),
+        "ours, trafilatura (fast) + edge trim": lambda page: extract_text(page, extractor="trafilatura"),
         "resiliparse main content, no trim": lambda page: extract_text(page, extractor="resiliparse", trim=False),
         "trafilatura, datatrove settings": lambda page: extract(
             page, favor_precision=True, include_comments=False, deduplicate=False) or "",

@@ -66,19 +66,21 @@ class Options(Strict):
         description="larger responses are excluded as page_too_large without being read "
         "(Common Crawl truncates at 1 MiB; default 4 MiB)",
     )
-    japanese_precheck: bool = Field(
-        True,
+    japanese_precheck: Literal["text", "markers", "off"] = Field(
+        "text",
         description="before extraction, pages with <html lang=ja>, content-language ja or kana in <title> go on "
-        "(Swallow corpus, Okazaki et al. 2024); pages without a marker are excluded only when their text has no "
-        "kana (no_kana) or lid.176 on their text says another language (precheck_not_japanese); false records "
-        "markers only",
+        "(Swallow corpus, Okazaki et al. 2024); text (default): a page without a marker is excluded only when its "
+        "text has no kana (no_kana) or lid.176 on its text says another language (precheck_not_japanese); "
+        "markers: Swallow's rule alone (no_japanese_marker; ~30% less CPU on foreign pages, loses Japanese pages "
+        "without markers); off: markers recorded, every page extracted",
     )
     extractor: Literal["hybrid", "resiliparse", "trafilatura"] = Field(
         "hybrid",
         description="hybrid (default): resiliparse, and trafilatura where resiliparse's trimmed text is not clean "
-        "prose (gold F1 0.963, datatrove's stock trafilatura 0.961; ~4x stock's pages per CPU-second); "
-        "resiliparse + edge trim (fastest: ~9x stock, gold F1 0.952); trafilatura favor_precision, fast mode, "
-        "+ edge trim (gold F1 0.963, ~4x stock). Measured by benchmarks/ingest_web.py, see docs/ingest_web.md",
+        "prose (F1 0.990 on the tuning gold pages, 0.954 on the evaluation pages; datatrove's stock trafilatura "
+        "0.961 / 0.951); resiliparse + edge trim (fastest; 0.972 / 0.973 tuning / evaluation); trafilatura "
+        "favor_precision, fast mode, + edge trim (0.990 / 0.466: empty on short pages). Measured by "
+        "benchmarks/web_extraction_eval.py, see docs/ingest_web.md",
     )
     trim_edges: bool = Field(True, description="cut menus before the first sentence and a short footer after the last")
     extraction_timeout_s: float | None = Field(

@@ -46,7 +46,7 @@ def test_japanese_lang_prefix_must_be_a_whole_subtag():
 
 def test_disabled_precheck_records_but_keeps():
     d = doc("<html><head><title>Plain English</title></head></html>")
-    assert JapanesePrecheck(enabled=False).filter(d) is True
+    assert JapanesePrecheck(mode="off").filter(d) is True
     assert "ja_marker" not in d.metadata and d.metadata["title"] == "Plain English"
 
 
@@ -88,3 +88,9 @@ def test_shift_jis_news_snippet_without_title_or_lang_passes(shared_data):
     d = doc(page)
     assert JapanesePrecheck().filter(d) is True
     assert (d.metadata["ja_marker"], d.metadata["precheck_lang"]) == ("langid", "ja")
+
+
+def test_markers_mode_is_swallows_rule_alone():
+    d = doc("<html><head><title>News</title></head><body><p>市立図書館では、本の宅配サービスを始めました。</p></body></html>")
+    assert JapanesePrecheck(mode="markers").filter(d) == (False, "no_japanese_marker")
+    assert JapanesePrecheck().filter(doc(d.text)) is True

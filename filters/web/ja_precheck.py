@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Literal
 
 import numpy as np
 
@@ -96,8 +97,9 @@ class JapanesePrecheck(BaseFilter):
 
     Records `title`, and `ja_marker` (`html_lang`, `title_kana`, `meta_language`, or
     `langid` when language ID let a page without a marker through); pages that went to
-    language ID also get `precheck_lang` and `precheck_lang_score`. With `enabled=False` it
-    only records markers and titles. A dropped page keeps the first `excerpt_chars`
+    language ID also get `precheck_lang` and `precheck_lang_score`. `mode="markers"` is the
+    Swallow rule alone (a page without a marker is `no_japanese_marker`: cheapest, but it
+    loses Japanese pages without markers); `mode="off"` only records markers and titles. A dropped page keeps the first `excerpt_chars`
     characters of its HTML in the excluded shards: on Common Crawl this step drops ~95% of
     all pages, and a full copy of them would double the crawl on disk; the id and URL lead
     back to the WARC record.
@@ -108,7 +110,7 @@ class JapanesePrecheck(BaseFilter):
 
     def __init__(
         self,
-        enabled: bool = True,
+        mode: Literal["text", "markers", "off"] = "text",
         languages: tuple[str, ...] = ("ja",),
         min_score: float = DEFAULT_MIN_SCORE,
         model_path: str | None = None,
@@ -117,7 +119,9 @@ class JapanesePrecheck(BaseFilter):
         exclusion_writer=None,
     ):
         super().__init__(exclusion_writer)
-        self.enabled = enabled
+        if mode not in ("text", "markers", "off"):
+            raise ValueError(f"unknown pre-check mode {mode!r}")
+        self.mode = mode
         self.languages = tuple(languages)
         self.min_score = min_score  # the language-ID step's threshold, so both steps agree
         self.max_chars = max_chars
@@ -129,11 +133,13 @@ class JapanesePrecheck(BaseFilter):
         if title:
             doc.metadata["title"] = title
         marker = japanese_marker(doc.text, title)
-        if marker or not self.enabled:
+        if marker or self.mode == "off":
             if marker:
                 doc.metadata["ja_marker"] = marker
                 self.stat_update(f"marker_{marker}")
             return True
+        if self.mode == "markers":  # Swallow's rule as it was: the marker alone decides
+            return self._drop(doc, "no_japanese_marker")
         # no kana anywhere in the markup: no kana in the text either, and no need to strip tags
         if not has_kana(doc.text):
             return self._drop(doc, "no_kana")
