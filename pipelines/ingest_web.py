@@ -27,7 +27,7 @@ from collections import Counter
 from typing import Literal
 
 import pyarrow.parquet as pq
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from corpus.accounting import parquet_files
 from corpus.config import Strict
@@ -138,6 +138,15 @@ class Options(Strict):
         "HTML pages, so on a modern crawl they add duplicates, not text; turn it on for older crawls where "
         "blogs survive mainly as feeds",
     )
+
+
+    @field_validator("host_boilerplate", "japanese_precheck", mode="before")
+    @classmethod
+    def _yaml_off(cls, value, info: ValidationInfo):
+        """YAML reads a bare `off` (and `no`, `false`) as false: that is `off`; true is the default mode."""
+        if isinstance(value, bool):
+            return cls.model_fields[info.field_name].default if value else "off"
+        return value
 
 
 def _where(path: str) -> str:

@@ -119,6 +119,9 @@ def test_options_refuse_a_one_page_threshold_and_the_old_precheck_name():
         Options(require_japanese_marker=True)  # renamed japanese_precheck: the pre-check no longer requires one
     with pytest.raises(Exception):
         Options(host_boilerplate="sometimes")
+    # YAML reads a bare `off` as false (`--set host_boilerplate=off`)
+    assert Options(host_boilerplate=False).host_boilerplate == Options(japanese_precheck=False).japanese_precheck == "off"
+    assert Options(host_boilerplate=True).host_boilerplate == "task"
 
 
 @pytest.mark.slow
