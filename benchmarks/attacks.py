@@ -34,9 +34,15 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT), "JACORPUS_QUIET": "1", "COLUMNS": 
 RAW_CONTROLS = ("\x1b", "\x07", "\x9b")
 
 
+# what each group of attacks checks
+FETCH_COMMAND, FORCE, FETCH_PATHS = "fetch runs no command", "--force deletes only its own output", "fetch writes only under -o"
+STALE, LOCK, VERIFY = "stale reruns refused", "one run per directory", "downloads verified"
+ERRORS, TERMINAL, HTML = "errors in one line", "terminal output inert", "one stage's HTML report"
+
+
 @dataclass
 class Attack:
-    item: str
+    topic: str
     attack: str
     exit: int | None
     outcome: str
@@ -115,7 +121,7 @@ def git_attack(url: str, commit: str, label: str) -> Callable[[Lab], Attack]:
                           "remote": {"git": [{"url": url.format(**fill), "commit": commit.format(**fill)}]}}])
         r = lab.cli("fetch", m, "-o", d / "out", cwd=d)
         ran = pwned.exists()
-        return Attack("1", label, r.returncode, ("COMMAND RAN; " if ran else "") + lab.said(r),
+        return Attack(FETCH_COMMAND, label, r.returncode, ("COMMAND RAN; " if ran else "") + lab.said(r),
                       not ran and lab.one_line_exit_2(r, "git") and not (d / "out").exists())
     return run
 
@@ -126,7 +132,7 @@ def file_url_when_asked(lab: Lab) -> Attack:
     m = manifest(d, [{"name": "c", "kind": "code", "remote": {"git": [{"url": f"file://{repo}", "commit": head}]}}])
     r = lab.cli("fetch", m, "-o", d / "out", "--allow-file-urls", "-q", cwd=d)
     got = list((d / "out" / "c").glob("*/LICENSE"))
-    return Attack("1", "file:// git URL with --allow-file-urls", r.returncode,
+    return Attack(FETCH_COMMAND, "file:// git URL with --allow-file-urls", r.returncode,
                   f"checked out at the pinned commit ({len(got)} tree)", r.returncode == 0 and len(got) == 1)
 
 
@@ -138,7 +144,7 @@ def outside_write(label: str, source: dict) -> Callable[[Lab], Attack]:
         before = set(d.rglob("*"))
         r = lab.cli("fetch", m, "-o", d / "a" / "b" / "out", cwd=d)
         new = set(d.rglob("*")) - before - {d / "a", d / "a" / "b"}
-        return Attack("4", label, r.returncode, (f"{len(new)} path(s) written; " if new else "") + lab.said(r),
+        return Attack(FETCH_PATHS, label, r.returncode, (f"{len(new)} path(s) written; " if new else "") + lab.said(r),
                       not new and lab.one_line_exit_2(r, "not a plain file name"))
     return run
 
@@ -159,7 +165,7 @@ def overwritten_download(lab: Lab) -> Attack:
     finally:
         server.close()
     restored = (d / "out" / "s" / "f.bin").read_bytes() == data
-    return Attack("14", "verified download overwritten with other bytes of the same size, fetch again",
+    return Attack(VERIFY, "verified download overwritten with other bytes of the same size, fetch again",
                   again.returncode, f"fetched again ({fetched} GETs), file restored: {restored}",
                   first.returncode == 0 and again.returncode == 0 and restored and fetched == 2)
 
@@ -171,7 +177,7 @@ def local_sha256(lab: Lab) -> Attack:
     fetch = lab.cli("fetch", m, "-o", d / "out", cwd=d)
     (d / "pipe.yaml").write_text(f"run_dir: {d / 'RUN'}\nsources: [m.yaml]\n")
     run = lab.cli("run", d / "pipe.yaml", "-q", cwd=d)
-    return Attack("14", "local source whose file does not match the manifest's sha256 (fetch, then run)",
+    return Attack(VERIFY, "local source whose file does not match the manifest's sha256 (fetch, then run)",
                   run.returncode, f"fetch exit {fetch.returncode}; run: {lab.said(run)}",
                   fetch.returncode != 0 and "sha256 mismatch" in fetch.stderr
                   and lab.one_line_exit_2(run, "sha256 mismatch") and not (d / "RUN").exists())
@@ -190,7 +196,7 @@ def force_on(label: str, output: Callable[[Path], str], cwd: Callable[[Path], Pa
         before = snapshot(d)
         r = lab.cli("ingest", "code", "-i", d / "d", "-o", output(d), "--force", "-q", cwd=cwd(d))
         kept = snapshot(d) == before
-        return Attack("2", label, r.returncode, ("FILES DELETED; " if not kept else "") + lab.said(r),
+        return Attack(FORCE, label, r.returncode, ("FILES DELETED; " if not kept else "") + lab.said(r),
                       kept and lab.one_line_exit_2(r, ""))
     return run
 
@@ -205,7 +211,7 @@ def stale(label: str, change: Callable[[Path], list[str]], must_say: str) -> Cal
         first = lab.cli("ingest", "code", "-i", tree, "-o", d / "out", "-q", cwd=d)
         extra = change(tree)
         r = lab.cli("ingest", "code", "-i", tree, "-o", d / "out", "-q", *extra, cwd=d)
-        return Attack("10", label, r.returncode, lab.said(r), first.returncode == 0 and lab.one_line_exit_2(r, must_say))
+        return Attack(STALE, label, r.returncode, lab.said(r), first.returncode == 0 and lab.one_line_exit_2(r, must_say))
     return run
 
 
@@ -227,7 +233,7 @@ def concurrent_run(lab: Lab) -> Attack:
     finally:
         holder.kill()
         holder.wait()
-    return Attack("13", "a second run on a stage directory another run is writing", r.returncode, lab.said(r),
+    return Attack(LOCK, "a second run on a stage directory another run is writing", r.returncode, lab.said(r),
                   lab.one_line_exit_2(r, f"in use by pid {holder.pid}"))
 
 
@@ -240,7 +246,7 @@ def stale_lock(lab: Lab) -> Attack:
     (d / "out" / ".jacorpus" / "stage.json").write_text('{"stage": "ingest_code"}')
     (d / "out" / ".jacorpus" / "lock").write_text(json.dumps({"pid": gone.pid, "host": socket.gethostname()}))
     r = lab.cli("ingest", "code", "-i", tree, "-o", d / "out", "-q", cwd=d)
-    return Attack("13", "a lock left by a killed run (dead pid, this host)", r.returncode,
+    return Attack(LOCK, "a lock left by a killed run (dead pid, this host)", r.returncode,
                   "taken over; the stage ran" if r.returncode == 0 else lab.said(r),
                   r.returncode == 0 and (d / "out" / "report.json").is_file())
 
@@ -280,7 +286,7 @@ def kill_main_only(lab: Lab) -> Attack:
     if left:
         os.killpg(proc.pid, signal.SIGKILL)
     rerun = lab.cli(*args, cwd=d)
-    return Attack("13", "only the main process of a 2-worker run killed while a worker writes", rerun.returncode,
+    return Attack(LOCK, "only the main process of a 2-worker run killed while a worker writes", rerun.returncode,
                   f"{before} processes before, {left} left after 10 s; rerun exit {rerun.returncode}",
                   before > 1 and left == 0 and rerun.returncode == 0 and not list(out.rglob("*.partial")))
 
@@ -288,12 +294,12 @@ def kill_main_only(lab: Lab) -> Attack:
 # -- 15: errors a person can read ----------------------------------------------------------------
 
 
-def one_line(label: str, setup: Callable[[Path], list], must_say: str, item: str = "15") -> Callable[[Lab], Attack]:
+def one_line(label: str, setup: Callable[[Path], list], must_say: str, topic: str = ERRORS) -> Callable[[Lab], Attack]:
     def run(lab: Lab) -> Attack:
         d = lab.fresh("error")
         args = setup(d)
         r = lab.cli(*args, cwd=d)
-        return Attack(item, label, r.returncode, lab.said(r), lab.one_line_exit_2(r, must_say))
+        return Attack(topic, label, r.returncode, lab.said(r), lab.one_line_exit_2(r, must_say))
     return run
 
 
@@ -330,7 +336,7 @@ def disk_full(lab: Lab) -> Attack:
     small = d / "small"
     small.mkdir()
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(small)], capture_output=True).returncode:
-        return Attack("15", "disk full during a stage", None, "not run: mounting a tmpfs needs root", True)
+        return Attack(ERRORS, "disk full during a stage", None, "not run: mounting a tmpfs needs root", True)
     try:
         tree = code_tree(d)
         for i in range(30):
@@ -339,7 +345,7 @@ def disk_full(lab: Lab) -> Attack:
         r = lab.cli("ingest", "code", "-i", tree, "-o", small / "out", "-q", cwd=d)
     finally:
         subprocess.run(["umount", str(small)], check=False)
-    return Attack("15", "disk full during a stage (a 256 kB tmpfs)", r.returncode, lab.said(r),
+    return Attack(ERRORS, "disk full during a stage (a 256 kB tmpfs)", r.returncode, lab.said(r),
                   lab.one_line_exit_2(r, "disk full writing") and "free" in r.stderr)
 
 
@@ -356,7 +362,7 @@ def inert(label: str, args: Callable[[Path], list]) -> Callable[[Lab], Attack]:
         d = lab.fresh("inert")
         r = lab.cli(*args(d), cwd=d)
         raw = [c for c in RAW_CONTROLS if c in r.stdout]
-        return Attack("16", label, r.returncode,
+        return Attack(TERMINAL, label, r.returncode,
                       f"raw {raw!r} on the terminal" if raw else ("shown; controls as \\x1b escapes" if r.returncode == 0
                                                                  else lab.said(r)),
                       r.returncode == 0 and not raw and "MarkupError" not in r.stderr)
@@ -378,7 +384,7 @@ def stage_html(lab: Lab) -> Attack:
     r = lab.cli("report", d / "run" / "ingest_code", "--html", d / "stage.html", cwd=d)
     whole, one = (d / "run.html").read_text(), (d / "stage.html").read_text()
     section = lambda html: html[html.index('<h2 id="ingest_code">'):]  # noqa: E731
-    return Attack("17", "report STAGE_DIR --html on one stage directory", r.returncode,
+    return Attack(HTML, "report STAGE_DIR --html on one stage directory", r.returncode,
                   f"{section(one).count('<svg')} charts and {section(one).count('<details>')} sample documents, "
                   f"the same section as in the run's page",
                   r.returncode == 0 and section(one) == section(whole))
@@ -435,15 +441,15 @@ def run_attacks(work: Path, say=print) -> list[Attack]:
     for attack in ATTACKS:
         result = attack(lab)
         results.append(result)
-        say(f"[attack] {'held' if result.held else 'FAILED'}: {result.item} {result.attack}: {result.outcome}")
+        say(f"[attack] {'held' if result.held else 'FAILED'}: {result.topic}: {result.attack}: {result.outcome}")
     return results
 
 
 def table(results: list[Attack]) -> str:
-    lines = ["| item | attack | exit | what happened | held |", "|---|---|---:|---|---|"]
+    lines = ["| what | attack | exit | what happened | held |", "|---|---|---:|---|---|"]
     for r in results:
         outcome = r.outcome.replace("|", "\\|")
-        lines.append(f"| {r.item} | {r.attack} | {'' if r.exit is None else r.exit} | {outcome} | "
+        lines.append(f"| {r.topic} | {r.attack} | {'' if r.exit is None else r.exit} | {outcome} | "
                      f"{'yes' if r.held else '**NO**'} |")
     return "\n".join(lines)
 
