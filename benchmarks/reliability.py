@@ -20,7 +20,11 @@ documents lost, operator-safety attacks held, peak RSS at 1x and 4x input per st
 - **attacks**: benchmarks/attacks.py: hostile manifests (git options, path traversal), a
   wrong `-o` with `--force`, stale reruns, concurrent runs, killed main processes, changed
   downloads, operator mistakes that must cost one line, hostile names and escape bytes in
-  what `inspect` and `report` print. Each with what happened and whether it held.
+  what `inspect` and `report` print; and benchmarks/ingest_attacks.py: git metadata and
+  links that reach outside a tree, WARC records hidden by a lying Content-Length, a
+  parquet value that is not UTF-8, undecodable file names, secrets bound to a name,
+  ISO-2022-JP labelled UTF-8, repeated ids, a planted checkpoint pickle. Each with what
+  happened and whether it held.
 - **memory**: benchmarks/memory.py, 1x and 4x input per stage.
 """
 
@@ -45,6 +49,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
 import attacks
 import bad_inputs as bad
+import ingest_attacks
 import memory
 import pyarrow.parquet as pq
 from test_determinism import differences, outputs
@@ -364,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
             faults = stage_faults(work / "faults") + [pipeline_fault(work / "faults")]
         if "attacks" in args.only:
             (work / "attacks").mkdir()
-            attack_results = attacks.run_attacks(work / "attacks")
+            attack_results = attacks.run_attacks(work / "attacks") + ingest_attacks.run_attacks(work / "ingest_attacks")
         if "memory" in args.only:
             for stage in memory.STAGES:
                 for scale in (1, 4):
