@@ -323,8 +323,7 @@ class WarcReader(PathListReader):
         meta["content_type"] = declared_type or None
         if not is_html(declared_type, body, self.accept_types):
             text = ""
-            # excerpt_chars=0 keeps no text (the boilerplate-counting pass): nothing to decode
-            if declared_type.startswith(_TEXT_TYPES_PREFIX) and self.excerpt_chars != 0 and not is_binary(body):
+            if declared_type.startswith(_TEXT_TYPES_PREFIX) and not is_binary(body):
                 decoded = charset_mod.decode_body(body, content_type)
                 text = decoded.text if self.excerpt_chars is None else decoded.text[: self.excerpt_chars]
                 meta.update(charset=decoded.charset, charset_source=decoded.source)
