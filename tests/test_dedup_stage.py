@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from corpus.config import ExecutorConfig
 from corpus.schema import SCHEMA, document_to_row, row_to_document
-from corpus.stage import StageContext, run_stage
+from corpus.stage import StageContext, StaleStageError, run_stage
 from filters.dedup.char_minhash import CharMinhashSignature
 from filters.dedup.planted import plant, true_jaccard
 from pipelines.dedup import STAGE, Options
@@ -156,6 +156,11 @@ def test_input_changed_between_passes_fails_loudly(tmp_path, planted_inputs):
     docs = read_shards(tmp_path / "in" / "web")
     docs[0].id = "web/renamed"
     write_shards(tmp_path / "in" / "web" / "0.parquet", docs)
+    # the runner sees the changed input before any pass runs ...
+    with pytest.raises(StaleStageError, match=r"started on other inputs .*modified \(0\.parquet\)"):
+        run(tmp_path, planted_inputs)
+    # ... and where it cannot (no record of what the run started on), the last pass still does
+    (stage_dir / ".jacorpus" / "started.json").unlink()
     with pytest.raises(RuntimeError, match="input changed between passes"):
         run(tmp_path, planted_inputs)
     assert not (stage_dir / "report.json").exists()

@@ -12,7 +12,7 @@ import pytest
 import sentencepiece as spm
 from datatrove.data import Document
 
-from corpus.config import ExecutorConfig
+from corpus.config import ConfigError, ExecutorConfig
 from corpus.schema import SCHEMA, document_to_row
 from corpus.stage import StageContext, run_stage
 from pipelines.tokenize import STAGE, Options
@@ -98,7 +98,7 @@ def test_metadata_records_tokenizer_hash_counts_and_licences(tmp_path, shared_da
 
 def test_tokenizer_json_gives_the_same_shards_as_the_model(tmp_path, shared_data, inputs):
     model = shared_data / "tokenizers" / "llama2.model"
-    as_json = export_tokenizer_json(model, tmp_path / "hf" / "tokenizer.json")
+    as_json = export_tokenizer_json(model, tmp_path / "hf_tokenizer" / "tokenizer.json")
     run_stage(STAGE, _ctx(tmp_path, inputs, model, out="sp"))
     run_stage(STAGE, _ctx(tmp_path, inputs, as_json, out="hf"))
     for source in ("web", "wiki"):
@@ -128,7 +128,7 @@ def test_the_trainer_reads_the_shards(tmp_path, shared_data, inputs):
 
 def test_missing_tokenizer_is_a_clear_error(tmp_path, inputs):
     ctx = StageContext(name="tokenize", stage_dir=tmp_path / "x", inputs=inputs, quiet=True, options=Options())
-    with pytest.raises(ValueError, match="no tokenizer given"):
+    with pytest.raises(ConfigError, match="no tokenizer given"):  # one line and exit 2 from the CLI
         run_stage(STAGE, ctx)
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(ConfigError, match="tokenizer not found"):
         run_stage(STAGE, _ctx(tmp_path, inputs, tmp_path / "nope.model", out="y"))

@@ -11,6 +11,7 @@ import pytest
 import sentencepiece as spm
 from datatrove.data import Document
 
+from corpus.config import ConfigError
 from corpus.schema import SCHEMA, document_to_row
 from corpus.stage import StageContext, run_stage
 from pipelines.tokenizer_train import STAGE, Options
@@ -85,7 +86,7 @@ def test_unreadable_shard_is_counted_not_fatal(tmp_path, demo_like):
 
 def test_no_text_at_all_is_a_clear_error(tmp_path):
     empty = _write(tmp_path / "e.parquet", [Document(text="", id="web/0", metadata={"source": "web"})])
-    with pytest.raises(ValueError, match="no text to train on"):
+    with pytest.raises(ConfigError, match="no text to train on"):  # one line and exit 2 from the CLI
         _run(tmp_path, [empty])
 
 
