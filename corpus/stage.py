@@ -31,7 +31,8 @@ from pydantic import BaseModel
 
 from corpus.accounting import check, documents_in, merge_task_stats, step_stats, summarize_shards
 from corpus.config import ConfigError, ExecutorConfig
-from corpus.executors import make_executor
+from corpus.executors import make_executor, record_slurm_jobs, slurm_jobs_waiting
+from corpus.function_job import run_as_job
 from corpus.fingerprint import changes, fingerprint
 from corpus.inputs import refuse_empty
 from corpus.manifest import Source
@@ -108,6 +109,15 @@ class Stage:
         raise NotImplementedError
 
 
+def _slurm_jobs_queued(ctx: StageContext) -> bool:
+    """This stage's Slurm jobs are still queued or running: submitting again would run the same
+    tasks twice, side by side."""
+    if ctx.executor.type != "slurm" or not (waiting := slurm_jobs_waiting(ctx.stage_dir)):
+        return False
+    ctx.say(f"[{ctx.name}] Slurm jobs {', '.join(waiting)} are still queued or running")
+    return True
+
+
 @dataclass
 class DatatroveStage(Stage):
     build: Callable[[StageContext], list] = None  # type: ignore[assignment]
@@ -123,11 +133,14 @@ class DatatroveStage(Stage):
         return [Pass("main", built, accounting=True)]
 
     def execute(self, ctx: StageContext) -> dict:
+        if _slurm_jobs_queued(ctx):
+            return {"submitted": True}
         passes = self.passes(ctx)
         default_tasks = max(1, min(ctx.executor.tasks, len(ctx.inputs) or 1))
         accounted = None
         previous = None
         pending = False
+        job_ids = []
         for p in passes:
             logging_dir = ctx.stage_dir if len(passes) == 1 else ctx.stage_dir / "passes" / p.name
             executor = make_executor(
@@ -135,6 +148,7 @@ class DatatroveStage(Stage):
                 tasks=p.tasks or default_tasks, depends=previous if ctx.executor.type == "slurm" else None,
             )
             executor.run()
+            job_ids.append(getattr(executor, "job_id", None))
             previous = executor
             pending = pending or bool(executor.get_incomplete_ranks())
             if p.accounting:
@@ -142,6 +156,7 @@ class DatatroveStage(Stage):
         if pending and ctx.executor.type == "slurm":
             # a cluster executor returns once its jobs are queued: the report is written by
             # the next invocation, when every task's completion marker is there
+            record_slurm_jobs(ctx.stage_dir, job_ids)
             return {"submitted": True}
         if pending:
             raise RuntimeError(f"stage {ctx.name}: some tasks did not complete; see {ctx.stage_dir}/logs")
@@ -167,9 +182,19 @@ class DatatroveStage(Stage):
 @dataclass
 class FunctionStage(Stage):
     run: Callable[[StageContext], dict] = None  # type: ignore[assignment]
+    # on Ray or Slurm, run on the cluster as a one-task job (corpus.function_job), not in this process
+    cluster_job: bool = False
 
     def execute(self, ctx: StageContext) -> dict:
-        report = self.run(ctx)
+        if self.cluster_job and ctx.executor.type != "local":
+            if _slurm_jobs_queued(ctx):
+                return {"submitted": True}
+            report = run_as_job(self.run, ctx)
+            if report.get("submitted"):
+                record_slurm_jobs(ctx.stage_dir, report.pop("slurm_jobs"))
+                return report
+        else:
+            report = self.run(ctx)
         report.setdefault("excluded_by_reason", {})
         return report
 

@@ -174,4 +174,5 @@ STAGE = FunctionStage(
     reads="deduplicated shards (or jsonl, parquet, txt)",
     writes="tokenizer.model + tokenizer.json",
     run=run,
+    cluster_job=True,  # on Ray or Slurm, trains on the cluster like every other stage
 )
