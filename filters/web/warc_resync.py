@@ -31,7 +31,7 @@ HEADER_PROBE = 8192
 PREFIX_BYTES = 256
 """Bytes of a hidden header compared at a candidate sync point (the record id is in them)."""
 _RESYNC_CHUNK = 1 << 20
-_SCAN_CHUNK = 1 << 20
+_SCAN_CHUNK = 64 << 10  # small: most blocks scanned this way are request and metadata records of a few kB
 
 
 @dataclass(frozen=True, slots=True)
