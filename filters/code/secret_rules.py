@@ -197,7 +197,7 @@ VENDOR_PATTERNS: tuple[SecretPattern, ...] = (
     ),
     SecretPattern(
         "SECRET_TELEGRAM_TOKEN",
-        hints=(":",),
+        hints=(":A",),  # bot tokens' secret part starts with A (gitleaks telegram-bot-api-token)
         regex=re.compile(r"\d{8,10}:[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"),
         source="detect-secrets TelegramBotTokenDetector",
         accept=_not_after_word,
