@@ -10,7 +10,6 @@ from pathlib import Path
 
 import bad_inputs as bad
 import pyarrow.parquet as pq
-import pytest
 
 from corpus.config import ExecutorConfig
 from corpus.inputs import resolve_inputs
