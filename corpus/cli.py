@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from corpus import yaml12
 from corpus.config import ConfigError, ExecutorConfig, load_yaml, validate
 
 DEMO_RUN_DIR = "runs/demo"
@@ -44,7 +45,7 @@ def _parse_set(items: list[str]) -> dict[str, Any]:
         for part in parts[:-1]:
             node = node.setdefault(part, {})
         try:
-            node[parts[-1]] = yaml.safe_load(value)
+            node[parts[-1]] = yaml12.load(value)  # YAML 1.2 floats, as in config files
         except yaml.YAMLError as err:
             raise ConfigError(f"--set {item}: the value is not valid YAML ({getattr(err, 'problem', err)})") from None
     return out

@@ -12,6 +12,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from corpus import yaml12
+
 
 class ConfigError(Exception):
     """A config problem, already phrased as one line for the user."""
@@ -110,8 +112,8 @@ def load_yaml(path: str | Path) -> tuple[Any, dict[tuple, int]]:
     except UnicodeDecodeError as err:
         raise ConfigError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml12.compose(text)  # YAML 1.2 floats: `1e-5` is a number, not a string
+        data = yaml12.load(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
