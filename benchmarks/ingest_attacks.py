@@ -26,9 +26,10 @@ import bad_inputs as bad  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 from attacks import ENV, Attack, Lab, table  # noqa: E402
 
-TREES, WARC, ROWS, NAMES, SECRETS, CHARSET, CHECKPOINT, IDS = (
+TREES, WARC, ROWS, NAMES, SECRETS, CHARSET, CHECKPOINT, IDS, MARKUP = (
     "trees read only themselves", "every WARC record counted", "one bad row costs one row", "any file name ingested",
-    "secrets masked", "charset evidence", "checkpoints only from this run", "ids unique per run")
+    "secrets masked", "charset evidence", "checkpoints only from this run", "ids unique per run",
+    "no page parses for ever")
 
 
 def rows(stage_dir: Path) -> list[dict]:
@@ -170,6 +171,21 @@ def repeated_ids(kind: str) -> Callable[[Lab], Attack]:
     return run
 
 
+def unclosed_templates(lab: Lab) -> Attack:
+    import time
+
+    d = lab.fresh("markup")
+    dump = bad.unclosed_template_dump(d / "dump.xml")
+    started = time.monotonic()
+    r = lab.cli("ingest", "wiki", "-i", dump, "-o", d / "out", "-q", cwd=d)
+    seconds = time.monotonic() - started
+    rep = report(d / "out")
+    return Attack(MARKUP, 'one wiki page of `"{{a|"` x 200,000 (800 kB) between two good ones', r.returncode,
+                  f"{balance(rep)} in {seconds:.0f} s; excluded by reason: {rep.get('excluded_by_reason')}",
+                  r.returncode == 0 and (rep.get("excluded_by_reason") or {}).get("pathological_markup") == 1
+                  and rep["documents"].get("kept") == 2)
+
+
 class _CreatesFile:
     """Unpickling this calls open(path, "w"): what a planted `.metadata` could do."""
 
@@ -213,7 +229,7 @@ def planted_checkpoint(lab: Lab) -> Attack:
 
 ATTACKS: list[Callable[[Lab], Attack]] = [
     git_metadata, linked_tree, swallowing(True), swallowing(False), bad_utf8_row, odd_names, bound_secrets, iso2022,
-    repeated_ids("web"), repeated_ids("wiki"), planted_checkpoint,
+    repeated_ids("web"), repeated_ids("wiki"), unclosed_templates, planted_checkpoint,
 ]
 
 

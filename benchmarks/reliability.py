@@ -23,8 +23,8 @@ documents lost, operator-safety attacks held, peak RSS at 1x and 4x input per st
   what `inspect` and `report` print; and benchmarks/ingest_attacks.py: git metadata and
   links that reach outside a tree, WARC records hidden by a lying Content-Length, a
   parquet value that is not UTF-8, undecodable file names, secrets bound to a name,
-  ISO-2022-JP labelled UTF-8, repeated ids, a planted checkpoint pickle. Each with what
-  happened and whether it held.
+  ISO-2022-JP labelled UTF-8, repeated ids, unclosed wiki templates, a planted checkpoint
+  pickle. Each with what happened and whether it held.
 - **memory**: benchmarks/memory.py, 1x and 4x input per stage.
 """
 
