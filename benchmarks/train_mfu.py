@@ -94,16 +94,14 @@ def run_ours(config_path: Path, seq_len: int, batch: int, steps: int, warmup: in
 
 
 def parse_sets(items: list[str] | None) -> dict:
-    """`KEY=VALUE` strings (YAML values) -> overrides."""
-    import yaml
+    """`KEY=VALUE` strings -> overrides, read as the trainer's CLI reads them (YAML 1.2 floats)."""
+    from corpus.config import ConfigError
+    from training.config import parse_overrides
 
-    out = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise SystemExit(f"--set {item!r}: expected section.key=value")
-        out[key] = yaml.safe_load(value)
-    return out
+    try:
+        return parse_overrides(items)
+    except ConfigError as err:
+        raise SystemExit(str(err)) from None
 
 
 def run_baseline(args: ModelArgs, seq_len: int, batch: int, steps: int, warmup: int, compile_: bool, device: str) -> dict:

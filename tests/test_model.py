@@ -113,3 +113,20 @@ def test_bad_shapes_are_refused():
         tiny(n_heads=4, n_kv_heads=3)
     with pytest.raises(ValueError, match="rope_scaling"):
         tiny(rope_scaling={"rope_type": "yarn", "factor": 4.0})
+
+
+def test_shape_fields_are_checked_against_their_declared_types():
+    """A string eps (YAML 1.1's `1e-05`) used to reach RMSNorm and fail only inside torch.compile."""
+    with pytest.raises(TypeError, match=r"norm_eps: expected float, got '1e-05'"):
+        tiny(norm_eps="1e-05")
+    with pytest.raises(TypeError, match=r"n_layers: expected int, got 2.0"):
+        tiny(n_layers=2.0)
+    with pytest.raises(TypeError, match=r"tie_embeddings: expected bool, got 1"):
+        tiny(tie_embeddings=1)
+    with pytest.raises(TypeError, match=r"dim: expected int, got True"):
+        tiny(dim=True)
+    with pytest.raises(TypeError, match=r"rope_scaling\.factor: expected a number, got '8'"):
+        tiny(rope_scaling={**LLAMA31_SCALING, "factor": "8"})
+    args = tiny(rope_theta=500000, norm_eps=0, rope_scaling={**LLAMA31_SCALING, "factor": 8})
+    assert type(args.rope_theta) is float and type(args.norm_eps) is float
+    assert type(args.rope_scaling["factor"]) is float and args.rope_scaling["original_max_position_embeddings"] == 32

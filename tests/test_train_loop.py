@@ -346,3 +346,25 @@ def test_fused_loss_under_fsdp2_gives_the_losses_of_the_plain_unsharded_run(shar
     fused = Trainer(tiny_config(shards, **common, **{"training.loss_chunk": 100, "parallel.fsdp": "on"}),
                     tmp_path / "b", quiet=True).train()
     assert fused.losses == pytest.approx(plain.losses, rel=1e-5)
+
+
+def test_cli_set_takes_a_json_shape_and_exponent_floats(shards, tmp_path, capsys):
+    """`--set model.shape={json}` writes eps as `1e-05`, which YAML 1.1 reads as a string that
+    broke RMSNorm; the trainer reads YAML 1.2 floats and checks the shape's types up front."""
+    import json
+
+    from training.cli import main
+
+    shape = {"dim": 64, "n_layers": 2, "n_heads": 4, "n_kv_heads": 2, "ffn_dim": 192, "vocab_size": VOCAB,
+             "norm_eps": 1e-05, "rope_theta": 500000.0, "max_seq_len": 128, "tie_embeddings": True}
+    args = ["train", "--config", str(TINY), "--data", str(shards), "--set", "checkpoint.enabled=false",
+            "--set", "checkpoint.export_hf=false", "--set", "training.max_steps=2", "--set", "optim.lr=1e-3",
+            "--set", f"model.shape={json.dumps(shape)}", "--set", "model.shape.rope_theta=5e5"]
+    assert main([*args, "--output", str(tmp_path / "ok")]) == 0
+    saved = json.loads((tmp_path / "ok" / "train_config.json").read_text())
+    assert saved["model_args"]["norm_eps"] == 1e-05 and saved["model_args"]["rope_theta"] == 5e5
+    assert saved["config"]["optim"]["lr"] == 1e-3
+    capsys.readouterr()
+    assert main([*args, "--set", "model.shape.norm_eps='1e-05'", "--output", str(tmp_path / "bad")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "model.shape.norm_eps: expected float, got '1e-05'" in err

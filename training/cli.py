@@ -14,8 +14,6 @@ import json
 import os
 import sys
 
-import yaml
-
 
 def _evaluate(args: argparse.Namespace) -> int:
     try:
@@ -64,28 +62,18 @@ def add_evaluate_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def _parse_value(text: str):
-    return yaml.safe_load(text)
-
-
 def _train(args: argparse.Namespace) -> int:
     from corpus.config import ConfigError
     from training.checkpoint import CheckpointRefused
-    from training.config import load_config
+    from training.config import load_config, parse_overrides
     from training.trainer import Trainer
 
-    overrides = {}
-    for item in args.set or []:
-        key, sep, value = item.partition("=")
-        if not sep:
-            print(f"--set {item!r}: expected section.key=value", file=sys.stderr)
-            return 2
-        overrides[key] = _parse_value(value)
-    if args.data:
-        overrides["data.paths"] = args.data
-    if args.init_from:
-        overrides["model.init_from"] = args.init_from
     try:
+        overrides = parse_overrides(args.set)
+        if args.data:
+            overrides["data.paths"] = args.data
+        if args.init_from:
+            overrides["model.init_from"] = args.init_from
         config = load_config(args.config, overrides)
     except ConfigError as err:
         print(str(err), file=sys.stderr)

@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from corpus import yaml12
 from corpus.config import ConfigError, load_yaml
 
 
@@ -39,6 +42,28 @@ class ModelConfig:
         _choice("model.attn_backend", self.attn_backend, ("auto", "sdpa", "flex"))
         if self.init_from is None and not self.shape:
             raise ValueError("give init_from (a HF directory) or shape (for a random init)")
+        if self.init_from is None:
+            self.shape = _checked_shape(self.shape)
+
+
+def _checked_shape(shape: dict) -> dict:
+    """`shape` with each value checked against `ModelArgs` (ints widened where floats are declared),
+    so a bad key or a string number is a config error naming `model.shape.KEY`, not a failure
+    inside the model. The model module (and torch) is imported only when a shape is used."""
+    from training.model import ModelArgs
+
+    known = {f.name for f in dataclasses.fields(ModelArgs)}
+    for key in shape:
+        if key not in known:
+            raise ValueError(f"model.shape.{key} unknown key (expected one of {', '.join(sorted(known))})")
+    try:
+        args = ModelArgs(**shape)
+    except (TypeError, ValueError) as err:
+        name, sep, message = str(err).partition(": ")
+        if sep and name.split(".")[0] in known:
+            raise ValueError(f"model.shape.{name} {message}") from None
+        raise ValueError(f"model.shape {err}") from None  # shown as `model.shape: <err>`
+    return {key: getattr(args, key) for key in shape}
 
 
 @dataclass(kw_only=True, slots=True)
@@ -303,16 +328,36 @@ def config_from_dict(data: dict, file: str = "<config>", lines: dict | None = No
         raise ConfigError(f"{file}: {err}") from None
 
 
+def parse_overrides(items: list[str] | None) -> dict[str, Any]:
+    """`--set section.key=VALUE` strings -> overrides; values are YAML with YAML 1.2 floats, so
+    `--set model.shape.norm_eps=1e-5` and a `json.dumps`-written mapping keep their numbers."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or "." not in key:
+            raise ConfigError(f"--set {item}: expected section.key=value")
+        try:
+            out[key] = yaml12.load(value)
+        except yaml.YAMLError as err:
+            raise ConfigError(f"--set {item}: the value is not valid YAML ({getattr(err, 'problem', err)})") from None
+    return out
+
+
 def apply_overrides(data: dict, overrides: dict[str, Any]) -> dict:
-    """`{"training.max_steps": 5}` style overrides on a raw config mapping (before validation)."""
+    """`{"training.max_steps": 5}` style overrides on a raw config mapping (before validation);
+    a longer path reaches into a mapping-valued key (`model.shape.norm_eps`)."""
     for dotted, value in overrides.items():
-        section, _, key = dotted.partition(".")
-        if not key:
+        path = dotted.split(".")
+        if len(path) < 2 or not all(path):
             raise ConfigError(f"override {dotted!r}: use section.key")
-        data.setdefault(section, {})
-        if data[section] is None:
-            data[section] = {}
-        data[section][key] = value
+        node = data
+        for depth, part in enumerate(path[:-1]):
+            if node.get(part) is None:
+                node[part] = {}
+            if not isinstance(node[part], dict):
+                raise ConfigError(f"--set {dotted}={value}: {'.'.join(path[:depth + 1])} is not a mapping")
+            node = node[part]
+        node[path[-1]] = value
     return data
 
 

@@ -19,7 +19,7 @@ Layout after llama2.c `model.py` and torchtitan `models/llama3/model/`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import torch
 import torch.nn.functional as F
@@ -57,6 +57,7 @@ class ModelArgs:
     """HF config keys we carry through export untouched (bos/eos ids and the like)"""
 
     def __post_init__(self) -> None:
+        _check_field_types(self)
         if self.n_kv_heads is None:
             self.n_kv_heads = self.n_heads
         if self.head_dim is None:
@@ -70,6 +71,40 @@ class ModelArgs:
         kind = (self.rope_scaling or {}).get("rope_type", "default")
         if kind not in ("default", "linear", "llama3"):
             raise ValueError(f"unsupported rope_scaling type {kind!r} (default, linear, llama3)")
+
+
+_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "dict": dict}
+
+
+def _type_error(name: str, expected: str, value: object) -> TypeError:
+    return TypeError(f"{name}: expected {expected}, got {value!r}")
+
+
+def _check_field_types(args: ModelArgs) -> None:
+    """Each field must hold its declared type before any tensor sees it: a string eps (YAML 1.1
+    reads `1e-05` as one) otherwise fails only inside torch.compile, far from the config.
+    An int where a float is declared is widened; bools are not ints here."""
+    for f in fields(args):
+        value, options = getattr(args, f.name), [t.strip() for t in f.type.split("|")]
+        if value is None and "None" in options:
+            continue
+        kinds = [_TYPES[t] for t in options if t in _TYPES]
+        ok = any(isinstance(value, k) and (k is bool or not isinstance(value, bool)) for k in kinds)
+        if not ok and float in kinds and isinstance(value, int) and not isinstance(value, bool):
+            setattr(args, f.name, float(value))
+            ok = True
+        if not ok:
+            raise _type_error(f.name, f.type, value)
+    if args.rope_scaling:
+        args.rope_scaling = scaling = dict(args.rope_scaling)  # widened below; the caller's dict stays as given
+        for key in ("factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings"):
+            if key not in scaling:
+                continue
+            value = scaling[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise _type_error(f"rope_scaling.{key}", "a number", value)
+            if key.endswith("factor"):
+                scaling[key] = float(value)
 
 
 def rope_inverse_frequencies(args: ModelArgs) -> torch.Tensor:
