@@ -27,6 +27,9 @@ UPSTREAM = {
     "tokenize": ("dedup",),
     "train": ("tokenize",),
 }
+# which earlier stages must have finished before a stage starts: its inputs, and the tokenizer
+# the tokenize stage encodes with
+AFTER = {**UPSTREAM, "tokenize": ("dedup", "tokenizer")}
 INGEST_KIND = {"ingest_web": "web", "ingest_wiki": "wiki", "ingest_code": "code"}
 
 
@@ -154,14 +157,22 @@ def _run_locked(p: Plan, config_path: str | Path, run_dir: Path) -> dict[str, di
         manifest.data["fetched"] = p.fetch_records
     manifest.save()
     reports: dict[str, dict] = {}
+    submitted: set[str] = set()  # stages whose cluster jobs are queued: what reads them waits
     for ps in planned:
         stage_cfg = cfg.stages.get(ps.ctx.name)
+        if waiting := [u for u in AFTER.get(ps.ctx.name, ()) if u in submitted]:
+            # its inputs are not all written yet (a filter stage would otherwise start on the
+            # `kind: text` sources alone); the next `jacorpus run` starts it
+            ps.ctx.say(f"[{ps.ctx.name}] waits for {', '.join(waiting)}; run this command again when their jobs finish")
+            submitted.add(ps.ctx.name)
+            continue
         fill_upstream_inputs(ps, run_dir, explicit=bool(stage_cfg and stage_cfg.inputs))
         if ps.ctx.name in UPSTREAM and not ps.ctx.inputs and not ps.stage.is_complete(ps.ctx):
             ps.ctx.say(f"[{ps.ctx.name}] no input from {', '.join(UPSTREAM[ps.ctx.name])}; skipped")
             continue
         report = run_stage(ps.stage, ps.ctx)
         if report is None:  # submitted to a cluster
+            submitted.add(ps.ctx.name)
             continue
         reports[ps.ctx.name] = report
         manifest.record_stage(ps.ctx.name, report)

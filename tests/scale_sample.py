@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import bz2
 import json
+import os
 import random
 import re
 import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -30,7 +34,7 @@ LEADS = 40  # KWDLC leads in the text source, before copies
 # executor bookkeeping that differs between executors by design (Slurm scripts, the job a
 # FunctionStage runs as on a cluster); every output file is compared
 EXECUTOR_DIRS = {"slurm_logs", "job"}
-EXECUTOR_FILES = {"launch_script.slurm", "executor.pik", "ranks_to_run.json", "slurm_jobs.json"}
+EXECUTOR_FILES = {"launch_script.slurm", "executor.pik", "ranks_to_run.json", "slurm_jobs.json", "report_done"}
 
 
 def wiki_slice(shared: Path, out: Path, pages: int = WIKI_PAGES) -> Path:
@@ -61,10 +65,13 @@ def leads_with_copies(shared: Path, out: Path, leads: int = LEADS, seed: int = 0
 
 
 def write_sample(folder: Path, shared: Path, executor: dict, run_dir: Path) -> Path:
-    """Inputs, a source manifest and a pipeline YAML under `folder`; returns the YAML's path."""
+    """Inputs (once), a source manifest and a pipeline YAML under `folder`; returns the YAML's path."""
     folder.mkdir(parents=True, exist_ok=True)
-    wiki = wiki_slice(shared, folder / "jawiki_slice.xml.bz2")
-    leads = leads_with_copies(shared, folder / "leads.jsonl")
+    wiki, leads = folder / "jawiki_slice.xml.bz2", folder / "leads.jsonl"
+    if not wiki.exists():
+        wiki_slice(shared, wiki)
+    if not leads.exists():
+        leads_with_copies(shared, leads)
     manifest = {"sources": [
         {"name": "ja_fixture_pages", "kind": "web", "paths": [str(shared / "web" / "ja_fixture_pages_packed.warc.gz")]},
         {"name": "cc_main_2020_34_non_ja", "kind": "web",
@@ -85,6 +92,34 @@ def write_sample(folder: Path, shared: Path, executor: dict, run_dir: Path) -> P
     path = folder / f"pipeline_{executor['type']}.yaml"
     path.write_text(yaml.safe_dump(config))
     return path
+
+
+def run_pipeline(config: Path, env: dict[str, str] | None = None, timeout: float = 900) -> str:
+    """`jacorpus run CONFIG` in its own process; returns its stderr, fails the test on an error."""
+    root = Path(__file__).resolve().parent.parent
+    env = {**(env if env is not None else os.environ), "PYTHONPATH": str(root)}
+    proc = subprocess.Popen([sys.executable, "-m", "corpus.cli", "run", str(config), "--quiet"], cwd=root, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
+    assert proc.returncode == 0, err[-4000:]
+    return err
+
+
+def local_reference(tmp_path_factory, shared: Path) -> tuple[Path, Path]:
+    """(sample folder, local run's outputs), made once per test session and shared by the
+    scale-out test modules; later runs go to `<sample>/run`, the path the local run had."""
+    root = tmp_path_factory.getbasetemp() / "scale_sample"
+    local = root / "local"
+    if not (local / "report_done").exists():
+        shutil.rmtree(root, ignore_errors=True)
+        run_pipeline(write_sample(root / "in", shared, {"type": "local", "tasks": 2, "workers": 2}, root / "run"))
+        move_aside(root / "run", local)
+        (local / "report_done").touch()
+    return root, local
 
 
 def compared_outputs(run_dir: Path) -> dict[str, object]:

@@ -49,15 +49,10 @@ def finish(proc: subprocess.Popen, timeout: float = 900) -> str:
 
 @pytest.fixture(scope="module")
 def sample(shared_data, tmp_path_factory):
-    """The sample's inputs, its configs for both executors, and the local run's outputs."""
-    root = tmp_path_factory.mktemp("ray_sample")
-    run_dir = root / "run"
-    configs = {kind: scale_sample.write_sample(root / "in", shared_data, executor, run_dir) for kind, executor in
-               {"local": {"type": "local", "tasks": 2, "workers": 2},
-                "ray": {"type": "ray", "tasks": 2, "workers": 2}}.items()}
-    finish(jacorpus_run(configs["local"], dict(os.environ)))
-    local = scale_sample.move_aside(run_dir, root / "local")
-    return root, run_dir, configs, local
+    """The sample folder, where runs go, the Ray config, and the local run's outputs."""
+    root, local = scale_sample.local_reference(tmp_path_factory, shared_data)
+    config = scale_sample.write_sample(root / "in", shared_data, {"type": "ray", "tasks": 2, "workers": 2}, root / "run")
+    return root, root / "run", config, local
 
 
 @pytest.fixture(scope="module")
@@ -82,8 +77,8 @@ def assert_same_as_local(run: Path, local: Path) -> None:
 
 
 def test_every_stage_on_a_two_node_ray_cluster_gives_the_local_output(sample, cluster):
-    root, run_dir, configs, local = sample
-    finish(jacorpus_run(configs["ray"], cluster.env))
+    root, run_dir, config, local = sample
+    scale_sample.run_pipeline(config, cluster.env)
     ray_run = scale_sample.move_aside(run_dir, root / "ray")
     for stage in STAGES:
         assert (ray_run / stage / "report.json").is_file(), stage
@@ -98,10 +93,10 @@ def test_every_stage_on_a_two_node_ray_cluster_gives_the_local_output(sample, cl
 
 
 def test_a_ray_worker_killed_mid_stage_loses_and_doubles_nothing(sample, cluster):
-    root, run_dir, configs, local = sample
+    root, run_dir, config, local = sample
     (cluster.pause_dir / "arm").write_text("filter")
     ready = cluster.pause_dir / "ready"
-    proc = jacorpus_run(configs["ray"], cluster.env)
+    proc = jacorpus_run(config, cluster.env)
     task_pid = worker_pid = None
     try:
         deadline = time.time() + 600
