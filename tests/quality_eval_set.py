@@ -12,6 +12,9 @@ Ids by source:
 - `page:<fixture path>`: an HTML page (the project's extractor) or a plain-text file of the
   fixture WARC, decoded with its recorded charset, CR line ends made LF
 - `wiki:<page id>`: a jawiki article as `jacorpus ingest wiki` writes it (the dump slice)
+- `wikipage:<page id>`: a page of the same slice that is not an article (project, help and
+  disambiguation pages: logs, indexes, policies, link lists), as `jacorpus ingest wiki` writes
+  it with namespaces 4, 12 and 102 kept and disambiguation pages not dropped
 - `aozora:tsumi:<start>`: 3,000 characters of 罪と罰 (Aozora text with its markup) from
   line-aligned offset <start>; `aozora:tsumi:colophon`: the last 3,000 characters
 - `cc:<target uri>`: a page of the non-Japanese Common Crawl sample (the project's extractor)
@@ -35,18 +38,29 @@ def load_labels(path: Path = LABELS) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-@lru_cache(maxsize=1)
-def _wiki_articles(dump: Path) -> dict[str, str]:
+# the non-article pages of the slice: project (4), help (12) and WikiProject (102) pages, and
+# disambiguation pages, which ingest drops by default
+NON_ARTICLE_OPTIONS = ("--set", "namespaces=[0,4,12,102]", "--set", "drop_disambiguation=false")
+
+
+@lru_cache(maxsize=2)
+def _wiki_articles(dump: Path, options: tuple[str, ...] = ()) -> dict[str, str]:
     import pyarrow.parquet as pq
 
     with tempfile.TemporaryDirectory() as out:
-        subprocess.run([sys.executable, "-m", "corpus.cli", "ingest", "wiki", "-i", str(dump), "-o", out, "-q"],
+        subprocess.run([sys.executable, "-m", "corpus.cli", "ingest", "wiki", "-i", str(dump), "-o", out, "-q", *options],
                        check=True, capture_output=True, cwd=Path(__file__).resolve().parent.parent)
         articles = {}
         for shard in sorted(Path(out, "shards").glob("*.parquet")):
             for row in pq.read_table(shard, columns=["id", "text"]).to_pylist():
                 articles[row["id"].rsplit("/", 1)[-1]] = row["text"]
     return articles
+
+
+def _wiki_pages(dump: Path) -> dict[str, str]:
+    """The slice's pages that are not articles (ids absent from the default ingest)."""
+    articles = _wiki_articles(dump)
+    return {k: t for k, t in _wiki_articles(dump, NON_ARTICLE_OPTIONS).items() if k not in articles}
 
 
 def _cc_pages(warc: Path) -> dict[str, str]:
@@ -87,6 +101,8 @@ def document(shared_data: Path, doc_id: str) -> str:
         return text.replace("\r\n", "\n").replace("\r", "\n")
     if kind == "wiki":
         return _wiki_articles(shared_data / "wiki" / "jawiki_pages-articles_first262pages_2022.xml.bz2")[key]
+    if kind == "wikipage":
+        return _wiki_pages(shared_data / "wiki" / "jawiki_pages-articles_first262pages_2022.xml.bz2")[key]
     if kind == "aozora":
         book, part = key.split(":", 1)
         assert book == "tsumi"
@@ -97,6 +113,6 @@ def document(shared_data: Path, doc_id: str) -> str:
 
 
 def labelled_documents(shared_data: Path, split: str | None = None) -> list[dict]:
-    """Each label row with its `text` added; only `split` ("tune" or "eval") when given."""
+    """Each label row with its `text` added; only `split` ("tune", "dev", "dev2" or "test") when given."""
     rows = [row for row in load_labels() if split is None or row["split"] == split]
     return [{**row, "text": document(shared_data, row["id"])} for row in rows]
