@@ -21,10 +21,19 @@ every part's output. Order and lanes (benchmarks/gpu_parts.py has the parts):
   2. the real-data run (loss, bits per character, exact resume on CUDA, HF export reload),
      then the same run with float8 linears for loss parity
   3. compile-cache warm-ups for phase B's shapes (1B ours, 1B transformers, 3B, 1B float8)
-- phase B, one at a time on a quiet GPU (timed): MFU 1B (ours fused and unfused loss,
-  transformers), 3B, float8 speed, longest sequence with selective AC, FSDP2
-  bf16-parameter lever. Phase A gets 55% of the budget; 1B MFU is first in phase B, so parts 1-3 of
-  the issue always finish; the rest get what is left and say "skipped" otherwise.
+- phase B, one at a time on a quiet GPU (timed), in the order of what is still unmeasured: the
+  longest sequence with selective AC (never measured: on the H200 every length failed on a
+  `--set` parsing bug since fixed), float8 against bf16 in one process (the H200 figure
+  compares two runs), the FSDP2 bf16-parameter lever (never reached), then 1B MFU (ours fused
+  and unfused loss, transformers) and 3B, both measured on the H200 (training/BENCHMARKS.md).
+  Phase A gets 55% of the budget; the rest get what is left and say "skipped" otherwise.
+
+Phase A passed on the H200, so the next session runs only what is left, with the whole budget:
+
+    bash benchmarks/gpu_checks.sh --only seq_max,fp8_speed,mfu_levers,mfu_1b
+
+(no warm-ups then, so each part compiles cold: ~240 s, ~100 s, ~150 s; mfu_1b gets the rest).
+Warm-up parts' tokens/s are never results: they run beside the other lanes.
 """
 
 from __future__ import annotations
@@ -43,13 +52,13 @@ SELF = Path(__file__).resolve()
 
 # name: (seconds it may take at most, seconds it needs to be worth starting), device estimates in the docstring of gpu_parts
 LANES_A = [["env", "pytest_gpu", "cli_mfu", "vocab"], ["realdata", "fp8_parity"],
-           ["warm_1b", "warm_baseline", "warm_3b", "warm_fp8"]]
-PHASE_B = ["mfu_1b", "mfu_3b", "fp8_speed", "seq_max", "mfu_levers"]
+           ["warm_1b", "warm_fp8", "warm_baseline", "warm_3b"]]
+PHASE_B = ["seq_max", "fp8_speed", "mfu_levers", "mfu_1b", "mfu_3b"]
 LIMITS = {
     "env": (60, 5), "pytest_gpu": (240, 30), "cli_mfu": (150, 30), "realdata": (270, 60), "fp8_parity": (150, 60),
     "warm_1b": (200, 30), "warm_baseline": (150, 30), "warm_3b": (200, 30), "warm_fp8": (150, 30),
-    "mfu_1b": (200, 90), "mfu_3b": (150, 60), "fp8_speed": (120, 45), "vocab": (120, 45), "mfu_levers": (150, 60),
-    "seq_max": (240, 60),
+    "mfu_1b": (200, 90), "mfu_3b": (150, 60), "fp8_speed": (150, 60), "vocab": (120, 45), "mfu_levers": (150, 60),
+    "seq_max": (270, 60),
 }
 EXACT_PARTS = ("realdata", "fp8_parity")
 PHASE_A_SHARE = 0.55

@@ -14,9 +14,9 @@ inductor cache is shared, so phase A's warm-ups make phase B's compiles cheap):
 | mfu_1b | benchmarks/train_mfu.py, 1B at 8192 x 1: ours (fused loss), ours (plain loss), transformers | 90-180 s |
 | mfu_levers | ours with FSDP2 bf16 params on one GPU, batch 1 and 2 (a cold compile) | 90-150 s |
 | mfu_3b | the 3B shape, selective AC, ours only | 90-150 s |
-| fp8_speed | 1B at 8192 with float8 linears, ours only | 40-120 s |
+| fp8_speed | 1B at 8192, bf16 then float8 linears in one process (same-run speed-up), no baseline | 60-150 s |
 | vocab | Llama-2-vocabulary small model: base vs Swallow-expanded tokenizer, mean-init check, new-rows warm-up | 40-90 s |
-| seq_max | 1B with selective AC: 128k, then up or down, 2 steps each, one process per length | 60 s per length |
+| seq_max | 1B with selective AC: 32k, doubling to the model's 128k context, halving on an out-of-memory, then one bisection; 2 steps each, one process per length; a non-OOM error stops it | 45-60 s per length (a cold compile each) |
 """
 
 from __future__ import annotations
@@ -334,34 +334,56 @@ def _mfu(r: Record, key: str, argv: list[str]) -> dict:
     out = SCRATCH / f"{key}.mfu.json"
     out.unlink(missing_ok=True)
     left = time_left()
+    error = None
     try:
         if left is not None and left < 10:
             raise subprocess.TimeoutExpired(argv, 0)
         done = launch([*argv, "--json", str(out)], left)
         rc = done.returncode
+        if rc:
+            error = last_error(done.stdout + "\n" + done.stderr)
     except subprocess.TimeoutExpired:
         rc = "timeout"
     result = json.loads(out.read_text()) if out.is_file() else {}
     for run in result.values():
         if isinstance(run, dict):
             run.pop("losses", None)
-    r[key] = {"returncode": rc, **result}
+    r[key] = {"returncode": rc, **({"error": error} if error else {}), **result}
     return result
 
 
+def last_error(output: str) -> str:
+    """The last exception line of a failed run, so the JSON says whether it was an out-of-memory
+    (the answer seq_max looks for) or a bug (which no shorter length will fix)."""
+    lines = [line.strip() for line in output.splitlines()
+             if re.match(r"\s*([\w.]+(Error|Exception)|torch\.\w+\.\w+Error)\b", line)]
+    return lines[-1][:300] if lines else "no exception line in the output"
+
+
+def is_out_of_memory(error: str | None) -> bool:
+    return bool(error) and ("OutOfMemoryError" in error or "out of memory" in error.lower())
+
+
+WARM_NOTE = "compile-cache warm-up, run beside phase A's other lanes: its tokens/s are not a measurement"
+
+
 def part_warm_1b(r: Record, tiny: bool) -> None:
+    r["note"] = WARM_NOTE
     _mfu(r, "warm", _mfu_args(tiny, "llama3.2-1b.yaml", "--no-baseline", steps=2, warmup=0))
 
 
 def part_warm_baseline(r: Record, tiny: bool) -> None:
+    r["note"] = WARM_NOTE
     _mfu(r, "warm", _mfu_args(tiny, "llama3.2-1b.yaml", "--no-ours", steps=2, warmup=0))
 
 
 def part_warm_3b(r: Record, tiny: bool) -> None:
+    r["note"] = WARM_NOTE
     _mfu(r, "warm", _mfu_args(tiny, "llama3.2-3b.yaml", "--no-baseline", steps=2, warmup=0))
 
 
 def part_warm_fp8(r: Record, tiny: bool) -> None:
+    r["note"] = WARM_NOTE
     _mfu(r, "warm", _mfu_args(tiny, "llama3.2-1b.yaml", "--no-baseline", "--set", "parallel.float8=true",
                               steps=2, warmup=0))
 
@@ -389,46 +411,70 @@ def part_fp8_speed(r: Record, tiny: bool) -> None:
     if importlib.util.find_spec("torchao") is None:
         r["skipped"] = "torchao is not installed: the float8 path needs it (carry its wheel in .whl/)"
         return
-    _mfu(r, "fp8", _mfu_args(tiny, "llama3.2-1b.yaml", "--no-baseline", "--set", "parallel.float8=true"))
+    result = _mfu(r, "fp8", _mfu_args(tiny, "llama3.2-1b.yaml", "--no-baseline", "--variant",
+                                      "float8:parallel.float8=true"))
+    if "ours" in result and "float8" in result:  # bf16 and float8 in one process: the speed-up is same-run
+        r["float8_over_bf16"] = result["float8"]["tokens_per_s_per_device"] / result["ours"]["tokens_per_s_per_device"]
+
+
+SEQ_SEARCH = {"start": 32768, "floor": 8192, "cap": 131072, "grain": 8192, "trials": 4}
+"""Device search: Llama 3.2's context is 128k (max_position_embeddings 131072), so a length past it
+is not worth device time; 8192 is known to fit without AC (mfu_1b). The H200 run found 32k-128k
+untried (every trial failed on a config bug), so the search starts low and doubles."""
+SEQ_SEARCH_TINY = {"start": 128, "floor": 64, "cap": 512, "grain": 64, "trials": 4}
+
+
+def next_length(ok: int | None, bad: int | None, search: dict) -> int | None:
+    """The next length to try, or None when the search is done: double while it fits (up to the
+    cap), halve while it does not (down to the floor), then bisect once on the grain."""
+    if bad is None:
+        return ok * 2 if ok * 2 <= search["cap"] else None
+    if ok is None:
+        return bad // 2 if bad // 2 >= search["floor"] else None
+    middle = (ok + bad) // 2 // search["grain"] * search["grain"]
+    return middle if ok < middle < bad else None
 
 
 def part_seq_max(r: Record, tiny: bool) -> None:
-    """Longest sequence that trains (2 steps) with selective AC: start at 128k, double on success,
-    halve on failure, then one bisection step; one process per length (an OOM stays there)."""
-    start, floor = (256, 128) if tiny else (131072, 16384)
+    """Longest sequence that trains (2 steps) with selective AC, by `next_length`; one process per
+    length, so an out-of-memory stays there. A failure that is not an out-of-memory ends the search
+    (a bug fails at every length: the H200 run lost 180 s halving through one)."""
+    search = SEQ_SEARCH_TINY if tiny else SEQ_SEARCH
+    config = "tiny.yaml" if tiny else "llama3.2-1b.yaml"
     trials: dict[int, str] = {}
-    length, ok, bad = start, None, None
-    for _ in range(4):
+    ok = bad = None
+    length = search["start"]
+    while length is not None and len(trials) < search["trials"]:
+        # the shape goes in as JSON, as a user would pass it: it must name the length trained
         extra = ["--no-baseline", "--seq-len", str(length), "--steps", "2", "--warmup", "0",
-                 "--set", "parallel.activation_checkpointing=selective", "--set", "parallel.ac_every=2"]
-        if not tiny:  # RoPE needs no table, but the exported config should name the length trained
-            extra += ["--set", f"model.shape={json.dumps(_shape_with_len(length))}"]
-        result = _mfu(r, f"len_{length}", _mfu_args(tiny, "llama3.2-1b.yaml") + extra)
-        good = "ours" in result
-        text = "fits" if good else "failed (see log: out of memory or error)"
-        trials[length] = text
-        r["trials"] = trials
-        if good:
+                 "--set", "parallel.activation_checkpointing=selective", "--set", "parallel.ac_every=2",
+                 "--set", f"model.shape={json.dumps(_shape_with_len(config, length))}"]
+        key = f"len_{length}"
+        result = _mfu(r, key, _mfu_args(tiny, config) + extra)
+        error = r[key].get("error")
+        if "ours" in result:
+            trials[length] = f"fits ({result['ours']['memory_gib']:.1f} GiB peak)"
             ok = max(ok or 0, length)
+        elif is_out_of_memory(error):
+            trials[length] = "out of memory"
+            bad = min(bad or length, length)
         else:
-            bad = min(bad or 1 << 30, length)
-        if bad is None:
-            length *= 2
-        elif ok is None:
-            length //= 2
-            if length < floor:
-                break
-        else:
-            length = (ok + bad) // 2 // 1024 * 1024 or (ok + bad) // 2
-            if length in trials:
-                break
+            timed_out = r[key]["returncode"] == "timeout"
+            trials[length] = "timed out: the part's time ran out" if timed_out else f"error: {error}"
+            r["trials"] = trials
+            r["stopped"] = "out of time" if timed_out else "an error that is not an out-of-memory: a bug, not a length"
+            break
+        r["trials"] = trials
+        length = next_length(ok, bad, search)
     r["largest_that_fits"] = ok
+    r["search"] = search
+    r["reached_cap"] = ok == search["cap"]
 
 
-def _shape_with_len(length: int) -> dict:
+def _shape_with_len(config: str, length: int) -> dict:
     from training.config import load_config
 
-    shape = dict(load_config(CONFIGS / "llama3.2-1b.yaml").model.shape)
+    shape = dict(load_config(CONFIGS / config).model.shape)
     shape["max_seq_len"] = max(shape["max_seq_len"], length)
     return shape
 
