@@ -181,7 +181,7 @@ def train_models(shared_data: Path, out: Path) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--split", choices=["eval", "eval2", "tune", "all"], default="eval")
+    parser.add_argument("--split", choices=["tune", "dev", "dev2", "test", "all"], default="dev")
     parser.add_argument("--model", action="append", default=[], help="a quality model directory (classifier or LM)")
     parser.add_argument("--train-models", type=Path, metavar="DIR", help="train both models outside the set into DIR")
     parser.add_argument("--shared-data", type=Path, default=ROOT.parent / "shared" / "data")

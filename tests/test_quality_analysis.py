@@ -74,3 +74,16 @@ def test_terminal_runs_equal_the_regex_count():
     for _ in range(3000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
         assert analysis_of(text).terminal_runs == len(re.findall(r"[。！？!?]+", text)), text
+
+
+def test_prose_is_the_sentences_that_end_in_a_terminal_mark():
+    a = analysis_of("見出し\n「行くよ。」と彼は言った！\n作品リスト\n東京都千代田区\n最後の文。")
+    assert a.prose_sentences == ["「行くよ。」", "と彼は言った！", "最後の文。"]
+    assert a.prose_fraction == len("「行くよ。」と彼は言った！最後の文。") / len("見出し「行くよ。」と彼は言った！作品リスト東京都千代田区最後の文。")
+    assert a.prose.text == "「行くよ。」\nと彼は言った！\n最後の文。"
+
+
+def test_a_page_without_sentence_ends_has_no_prose():
+    a = analysis_of("ホーム\n会社概要\nお問い合わせ")
+    assert a.prose_sentences == [] and a.prose_fraction == 0.0
+    assert analysis_of("").prose_fraction == 0.0

@@ -148,3 +148,22 @@ def test_footer_trimming_equals_popping_split_lines():
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
         for max_lines in (0, 1, 2, 8):
             assert trim_footer(text, pattern, max_lines) == by_lines(text, pattern, max_lines), (text, max_lines)
+
+
+def test_layout_lines_of_symbols_alone_are_removed_and_counted():
+    text = "本文の一行目です。\n━━━━━━━━━━\n＝＝＝＝\n（\nよう\n）\n★★★《 今回の目次 》★★★\n(笑)\n2005\n最後の行です。"
+    step = TextCleanup(CleanupOptions())
+    (doc,) = step.run(iter([Document(text=text, id="web/1", metadata={"source": "web"})]))
+    assert doc.text == "本文の一行目です。\nよう\n★★★《 今回の目次 》★★★\n(笑)\n2005\n最後の行です。"
+    assert doc.metadata["figures"]["boilerplate_lines_removed"] == 4
+    kept = TextCleanup(CleanupOptions(remove_layout_lines=False)).clean(text)
+    assert "━━━━━━━━━━" in kept and "\n(\n" in kept  # NFKC folds （ to (
+
+
+def test_a_mail_magazine_keeps_its_prose_and_loses_its_separator_rules(shared_data):
+    from quality_eval_set import document
+
+    text = document(shared_data, "feed:tests/SHIFT_JIS/1affliate.com.xml")  # real, from the fixture WARC
+    cleaned = TextCleanup(CleanupOptions()).clean(text)
+    assert text.count("━━━━━━━━━━") >= 40 and "━━━━━━━━━━" not in cleaned
+    assert "うまくいく人というのは、このサイクルを短期間で何度も繰り返して、答えを" in cleaned

@@ -14,6 +14,13 @@ kept, since one long sentence no longer decides (`max_long_sentence_frac`), and 
 is now excluded as `max_decoding_damage_frac` (it was `min_hiragana_fraction`), and the
 short-line and BBS rules became a character share and a density (decisions below); every
 other decision and text is unchanged, and the figures gained the new rules' values.
+Rewritten again when the script mix and the maximum sentence length moved to the prose
+and the prose share became a rule: `english` (Japanese prose above 400 English words) is
+now excluded as `min_japanese_fraction` (the page is mostly not Japanese; its prose
+sentences have hiragana), `no_kuten` as `min_prose_frac` (it was
+`max_avg_sentence_length`); the figures `hiragana_fraction` and `avg_sentence_length` (the
+latter still measured for the minimum) gave way to or gained `prose_hiragana_fraction`,
+`prose_avg_sentence_length` and `prose_frac`.
 """
 
 from __future__ import annotations

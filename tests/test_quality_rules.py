@@ -90,7 +90,7 @@ def test_without_record_all_figures_measuring_stops_at_the_first_rule_that_fires
     assert list(data) == []
     figures = doc.metadata["figures"]
     assert figures["katakana_fraction"] == 1.0
-    assert "hiragana_fraction" not in figures  # the next rule of the same family
+    assert "prose_hiragana_fraction" not in figures  # the next rule of the same family
     assert "top_2gram_frac" not in figures  # a later family
 
 

@@ -51,6 +51,7 @@ _BMP_CLASSES = _CLASSES[np.searchsorted(_STARTS, np.arange(0x10000, dtype=np.uin
 TERMINALS = "。！？!?"
 # a sentence runs to a run of terminal punctuation (plus closing brackets) or to a line end
 SENTENCE = re.compile(r"[^\n。！？!?]*[。！？!?]+[」』）)】〉》”’\"']*|[^\n。！？!?]+")
+_CLOSERS = "」』）)】〉》”’\"'"
 _TERMINAL_BMP = np.zeros(0x10000, dtype=bool)
 _TERMINAL_BMP[[ord(c) for c in TERMINALS]] = True
 
@@ -129,6 +130,27 @@ class TextAnalysis:
     def sentences(self) -> list[str]:
         """Sentences ended by 。！？!? (with closing brackets) or by a line break."""
         return list(filter(None, map(str.strip, SENTENCE.findall(self.text))))
+
+    @cached_property
+    def prose_sentences(self) -> list[str]:
+        """The sentences that end in 。！？!? (closing brackets after it allowed): the page's prose.
+
+        Headings, list items, menu and table lines, captions and titles end without one,
+        so rules about sentences and script mix can be measured on the prose alone and
+        lists judged by how much of the page they are (`prose_fraction`)."""
+        return [s for s in self.sentences
+                if s[-1] in TERMINALS or (s[-1] in _CLOSERS and s.rstrip(_CLOSERS)[-1:] in TERMINALS)]
+
+    @cached_property
+    def prose_fraction(self) -> float:
+        """Characters in prose sentences / characters in all sentences (0 for an empty page)."""
+        total = sum(map(len, self.sentences))
+        return sum(map(len, self.prose_sentences)) / total if total else 0.0
+
+    @cached_property
+    def prose(self) -> TextAnalysis:
+        """The analysis of the prose sentences alone, one per line."""
+        return TextAnalysis("\n".join(self.prose_sentences))
 
     @cached_property
     def terminal_runs(self) -> int:

@@ -8,7 +8,6 @@ run first.
 
 from __future__ import annotations
 
-import re
 from functools import partial
 
 import numpy as np
@@ -43,22 +42,27 @@ def _damaged(cps: np.ndarray) -> int:
     return int(np.count_nonzero(control | private | (cps == 0xFFFD)))
 
 
-_SENTENCE_END = re.compile(r"[。！？!?][」』）)】〉》”’\"']*$")
-
-
 def short_page_prose_fraction(a: TextAnalysis, short: int) -> float:
     """On a page of fewer than `short` letters: characters in sentences ended by 。！？ (with
     closing brackets) / characters in all sentences. A long page gets 1.0 (not judged)."""
     if a.letters >= short:
         return 1.0
-    total = sum(map(len, a.sentences))
-    if not total:
-        return 0.0
-    return sum(len(s) for s in a.sentences if _SENTENCE_END.search(s)) / total
+    return a.prose_fraction
 
 
 def hiragana_fraction(a: TextAnalysis) -> float:
     return a.fraction("hiragana")
+
+
+def prose_hiragana_fraction(a: TextAnalysis) -> float:
+    """Hiragana / letters of the prose sentences (the whole page when it has none).
+
+    Swallow's rule is there to catch text that is not Japanese prose (Chinese, keyword
+    lists, mojibake). On the whole page it also drops Japanese articles whose prose is
+    ordinary but whose lists of works, places or companies are kanji and katakana names
+    (jawiki biographies and prefecture articles at 0.14-0.19); lists are judged by how much
+    of the page they are (`min_prose_frac`), the script mix on the sentences."""
+    return a.prose.fraction("hiragana") if a.prose_sentences else a.fraction("hiragana")
 
 
 def katakana_fraction(a: TextAnalysis) -> float:
@@ -85,6 +89,8 @@ class CharRatioFilter(QualityRuleFilter):
             *limit("min_short_page_prose_frac", "short_page_prose_frac",
                    partial(short_page_prose_fraction, short=o.short_page_letters), o.min_short_page_prose_frac, "below"),
             *limit("max_katakana_fraction", "katakana_fraction", katakana_fraction, o.max_katakana_fraction, "above"),
-            *limit("min_hiragana_fraction", "hiragana_fraction", hiragana_fraction, o.min_hiragana_fraction, "below"),
+            *(limit("min_hiragana_fraction", "prose_hiragana_fraction", prose_hiragana_fraction, o.min_hiragana_fraction,
+                    "below") if o.hiragana_over == "prose" else
+              limit("min_hiragana_fraction", "hiragana_fraction", hiragana_fraction, o.min_hiragana_fraction, "below")),
             *limit("min_japanese_fraction", "japanese_fraction", japanese_fraction, o.min_japanese_fraction, "below"),
         ]

@@ -9,6 +9,7 @@
 - Boilerplate lines anywhere on the page (back to top, breadcrumbs, 続きを読む, paywall
   notices, table-pipe sidebars; `boilerplate_lines.py`) are removed, and trailing footer
   lines (copyright, share buttons, footer menus) cut from its end, at most `footer_lines`.
+  So are layout lines, symbols and punctuation alone (`━━━━`, a lone `（`).
 - The normalisation (NFKC and punctuation) is applied to every text source alike (web and
   wiki by default), the line removal to web pages.
 
@@ -250,10 +251,11 @@ class TextCleanup(PipelineStep):
         """(text without boilerplate lines and footer, boilerplate lines removed)."""
         o = self.options
         removed = 0
-        if o.remove_boilerplate_lines:
-            if self._lines is None:
+        if o.remove_boilerplate_lines or o.remove_layout_lines:
+            if self._lines is None and o.remove_boilerplate_lines:
                 self._lines = load_line_patterns(o.boilerplate_path)
-            text, removed, _ = remove_boilerplate_lines(text, self._lines)
+            text, removed, _ = remove_boilerplate_lines(text, self._lines if o.remove_boilerplate_lines else None,
+                                                        layout=o.remove_layout_lines)
         if o.trim_footers:
             if self._footers is None:
                 self._footers = load_footer_patterns(o.footer_path)
