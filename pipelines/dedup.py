@@ -16,18 +16,23 @@ Passes (each its own datatrove job under `dedup/passes/<name>`, intermediate fil
 4. `filter` (same tasks as 1; the accounting pass): reads the shards again, tags each
    document, and drops exact and near duplicates through exclusion writers
    (`exact_duplicate`, `near_duplicate`); survivors keep `minhash_cluster_size`. An
-   unreadable input file is one excluded record (`unreadable_file:...`), as everywhere.
+   unreadable input file is one excluded record (`unreadable_file:...`), as everywhere;
+5. `index` (same tasks as 1, `index: true`): the survivors' signatures and exact hashes as
+   `dedup/index/` (`filters.dedup.survivor_index`), which a later run names in `against:`
+   to lose what this run kept, without this run being read again.
 
 Details and measured numbers: docs/dedup.md.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from datatrove.pipeline.dedup.minhash import MinhashConfig, MinhashDedupBuckets
 from datatrove.utils.hashing import HashConfig
 from pydantic import Field, model_validator
 
-from corpus.config import Strict
+from corpus.config import ConfigError, Strict
 from corpus.exclusion import ExcludeMarked
 from corpus.document_reader import document_reader
 from corpus.input_formats import InputOptions
@@ -39,6 +44,7 @@ from filters.dedup.duplicate_filters import ExactDuplicateFilter, NearDuplicateF
 from filters.dedup.exact import ExactDedupSignatureWithId, ExactFindDedupsById, exact_dedup_config
 from filters.dedup.figures import dedup_figures
 from filters.dedup.priority import DEFAULT_ORDER, SourcePriority
+from filters.dedup.survivor_index import INDEX_DIR, SurvivorIndexWriter, check_index, link_index, write_manifest
 
 
 class Options(Strict):
@@ -67,6 +73,13 @@ class Options(Strict):
     )
     prefer_longer: bool = Field(True, description="within a source, the longer copy survives")
     example_pairs: int = Field(5, ge=0, le=100, description="near-duplicate pairs shown in the report")
+    index: bool = Field(True, description="keep the survivors' signatures and exact hashes in dedup/index/ "
+                        "(about 1 kB per survivor), so a later run can be deduplicated against this one")
+    against: list[str] = Field(
+        default_factory=list,
+        description="dedup stage directories (RUN/dedup) of earlier runs, or their index/ folders: documents "
+                    "that duplicate a survivor of those runs are removed, exactly or near, and those runs are "
+                    "not read again (two-level dedup: within a crawl, then across crawls; Swallow's doubri-other)")
     input: InputOptions = Field(default_factory=InputOptions, description="how to read inputs that are not our "
                                 "shards: jsonl / parquet text key, id key, .txt splitting (docs/inputs.md)")
 
@@ -105,13 +118,15 @@ def build(ctx: StageContext) -> list[Pass]:
     if options.exact:
         signature_steps.append(ExactDedupSignatureWithId(str(exact_sigs), exact_dedup_config(priority)))
         cluster_steps.append(ExactFindDedupsById(str(exact_sigs), str(exact_dups), exact_dedup_config(priority)))
+    index_tasks = link_against(options, config, tasks, signatures, exact_sigs)
     cluster_steps.append(
         PriorityMinhashCluster(
             str(work / "buckets"), str(work), str(signatures), config, priority,
             exact_folder=str(exact_dups) if options.exact else None, min_jaccard=options.min_jaccard,
+            index_tasks=index_tasks,
         )
     )
-    return [
+    passes = [
         Pass("signatures", signature_steps, tasks=tasks),
         Pass("buckets", [MinhashDedupBuckets(str(signatures), str(work / "buckets"), config=config)], tasks=options.bands),
         Pass("clusters", cluster_steps, tasks=1),
@@ -129,6 +144,29 @@ def build(ctx: StageContext) -> list[Pass]:
             accounting=True,
         ),
     ]
+    if options.index:
+        write_manifest(ctx.stage_dir / INDEX_DIR, config, options.exact, tasks, ctx.stage_dir.resolve())
+        passes.append(Pass("index", [SurvivorIndexWriter(
+            str(work), str(signatures), str(exact_sigs) if options.exact else None, str(ctx.stage_dir / INDEX_DIR),
+            config, str(ctx.shards_dir))], tasks=tasks))
+    return passes
+
+
+def link_against(options: Options, config: MinhashConfig, first_task: int, signatures: Path,
+                 exact_sigs: Path) -> dict[int, str]:
+    """Each earlier run's index, linked in as signature tasks first_task, first_task + 1...;
+    returns task -> that run's dedup directory. A missing, unfinished or differently built
+    index is a config error, before anything runs."""
+    index_tasks: dict[int, str] = {}
+    for entry in options.against:
+        try:
+            index_dir, manifest = check_index(entry, config, options.exact)
+        except ValueError as e:
+            raise ConfigError(f"dedup: {e}") from None
+        tasks = link_index(index_dir, manifest["parts"], first_task + len(index_tasks), signatures,
+                           exact_sigs if options.exact else None, config.num_buckets)
+        index_tasks.update({task: str(index_dir.parent.resolve()) for task in tasks})
+    return index_tasks
 
 
 STAGE = DatatroveStage(

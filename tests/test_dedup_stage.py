@@ -135,8 +135,8 @@ def test_every_pass_pickles_for_slurm_and_ray(tmp_path, planted_inputs):
     ctx = StageContext(name="dedup", stage_dir=tmp_path / "dedup", inputs=planted_inputs, options=Options(),
                        executor=ExecutorConfig(tasks=2), quiet=True)
     passes = STAGE.passes(ctx)
-    assert [p.name for p in passes] == ["signatures", "buckets", "clusters", "filter"]
-    assert [p.tasks for p in passes] == [2, 14, 1, 2]
+    assert [p.name for p in passes] == ["signatures", "buckets", "clusters", "filter", "index"]
+    assert [p.tasks for p in passes] == [2, 14, 1, 2, 2]
     restored = dill.loads(dill.dumps([p.steps for p in passes]))  # what datatrove's Slurm executor does
     signer, original = restored[0][2], passes[0].steps[2]
     assert signer.get_signature(signer.get_shingles(ARTICLE)) == original.get_signature(original.get_shingles(ARTICLE))

@@ -75,8 +75,12 @@ class PriorityMinhashCluster(MinhashDedupCluster):
         exact_folder: DataFolderLike | None = None,
         min_jaccard: float = 0.7,
         chunk_pairs: int = 65536,
+        index_tasks: dict[int, str] | None = None,
     ):
         super().__init__(input_folder, output_folder, config=config)
+        # signature tasks that are an earlier run's survivor index (survivor_index), and that
+        # run's name: their members always survive, and get no decision (that run is done)
+        self.index_tasks = dict(index_tasks or {})
         self.signatures_folder = get_datafolder(signatures_folder)
         self.exact_folder = get_datafolder(exact_folder) if exact_folder else None
         self.priority = priority
@@ -184,11 +188,13 @@ class PriorityMinhashCluster(MinhashDedupCluster):
         labels = connected_components(inverse[0::2], inverse[1::2], len(nodes))
         ids, sources, chars = self.document_facts(nodes)
         is_exact = np.isin(nodes, exact_removed)
+        in_index = self.in_index(nodes)
         scores, lengths = self.priority.rank_columns(sources, chars)
-        # best member first within each component: non-exact, source, length, then the smallest
-        # document id, so the survivor of a tie does not depend on how inputs were split into tasks
+        # best member first within each component: non-exact, in an earlier run's index, source,
+        # length, then the smallest document id, so the survivor of a tie does not depend on how
+        # inputs were split into tasks
         id_rank = np.unique(np.asarray(ids, dtype=object).astype(str), return_inverse=True)[1].reshape(-1)
-        order = np.lexsort((id_rank, -lengths, -scores, is_exact, labels))
+        order = np.lexsort((id_rank, -lengths, -scores, ~in_index, is_exact, labels))
         first = np.r_[True, labels[order][1:] != labels[order][:-1]] if len(order) else np.zeros(0, bool)
         survivor_of = dict(zip(labels[order][first].tolist(), order[first].tolist()))
         survivor = np.array([survivor_of[label] for label in labels.tolist()], dtype=np.int64)
@@ -210,7 +216,8 @@ class PriorityMinhashCluster(MinhashDedupCluster):
                 action = NEAR
             no_survivor = action == SURVIVOR or is_exact[s]
             self._add(rows, key, ids[i], action, int(size[i]), None if no_survivor else ids[s],
-                      None if no_survivor else sources[s], None if action == SURVIVOR else float(jaccard[i]))
+                      None if no_survivor else sources[s], None if action == SURVIVOR else float(jaccard[i]),
+                      None if no_survivor else self.index_tasks.get(int(nodes[s]) >> 32))
         clustered = set(rows["key"])
         # exact copies of documents too short to shingle never reach a MinHash cluster
         extra = [k for k in exact_removed.tolist() if k not in clustered]
@@ -224,12 +231,18 @@ class PriorityMinhashCluster(MinhashDedupCluster):
                     self._add(rows, key, doc_id, EXACT, None, None, None, 1.0)
                 else:
                     self._add(rows, key, doc_id, SURVIVOR, 1 + exact_counts[key], None, None, None)
+        own = ~self.in_index(np.array(rows["key"], dtype=np.uint64))
         for action in (EXACT, NEAR):
-            self.stat_update(action, value=rows["action"].count(action))
+            self.stat_update(action, value=int(np.sum(own & (np.array(rows["action"], dtype=object) == action))))
         return rows
 
+    def in_index(self, keys: np.ndarray) -> np.ndarray:
+        tasks, _ = _split(keys)
+        return np.isin(tasks, list(self.index_tasks)) if self.index_tasks else np.zeros(len(keys), dtype=bool)
+
     @staticmethod
-    def _add(rows, key, doc_id, action, size, dup_of, dup_source, jaccard) -> None:
+    def _add(rows, key, doc_id, action, size, dup_of, dup_source, jaccard, dup_in=None) -> None:
+        rows["duplicate_in"].append(dup_in)
         rows["key"].append(key)
         rows["id"].append(doc_id)
         rows["action"].append(action)
@@ -243,5 +256,7 @@ class PriorityMinhashCluster(MinhashDedupCluster):
         tasks, docs = _split(keys)
         rows["index"] = docs.tolist()
         for task in np.unique(tasks).tolist():
+            if task in self.index_tasks:
+                continue
             where = np.flatnonzero(tasks == task).tolist()
             write_decisions(self.output_folder, task, {name: [rows[name][i] for i in where] for name in rows})

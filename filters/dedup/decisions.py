@@ -38,6 +38,7 @@ DECISIONS_SCHEMA = pa.schema(
         ("duplicate_of", pa.string()),
         ("duplicate_of_source", pa.string()),
         ("jaccard", pa.float64()),
+        ("duplicate_in", pa.string()),  # the earlier run whose index holds the survivor (`against`)
     ]
 )
 
@@ -103,6 +104,8 @@ class DuplicateMarker(PipelineStep):
                     if row["duplicate_of"] is not None:
                         doc.metadata["duplicate_of"] = row["duplicate_of"]
                         doc.metadata["duplicate_of_source"] = row["duplicate_of_source"]
+                    if row.get("duplicate_in") is not None:
+                        doc.metadata["duplicate_in"] = row["duplicate_in"]
                     if row["jaccard"] is not None:
                         figures = dict(doc.metadata.get("figures") or {})
                         figures[JACCARD_FIGURE] = float(row["jaccard"])

@@ -57,6 +57,7 @@ def _excluded_rows(excluded_dir: Path) -> list[dict]:
             rows.append({
                 "id": doc_id, "source": source or "unknown", "reason": reason,
                 "duplicate_of": extra.get("duplicate_of"), "duplicate_of_source": extra.get("duplicate_of_source"),
+                "duplicate_in": extra.get("duplicate_in"),
                 "jaccard": dict(figures or []).get(JACCARD_FIGURE),
             })
     return rows
@@ -111,7 +112,17 @@ def dedup_figures(ctx, report: dict) -> dict:
         if r["duplicate_of_source"] and r["duplicate_of_source"] != r["source"]:
             cross_source[f"{r['source']} -> {r['duplicate_of_source']}"] += 1
     clusters = next((s for s in _pass_stats(ctx.stage_dir, "clusters").values() if "candidate_pairs" in s), {})
-    return {
+    against: dict[str, dict[str, int]] = {}
+    for r in rows:
+        if r["duplicate_in"]:
+            by_reason = against.setdefault(r["duplicate_in"], {EXACT: 0, NEAR: 0})
+            by_reason[r["reason"]] = by_reason.get(r["reason"], 0) + 1
+    extra = {}
+    if options.against:  # what each earlier run's index took, exact copies too short to shingle aside
+        extra["against"] = dict(sorted(against.items()))
+    if options.index:
+        extra["index"] = {"dir": str(ctx.stage_dir / "index"), "documents": report["documents"]["kept"]}
+    return {**extra,
         "removed_by_source": dict(sorted(removed_by_source.items())),
         "removed_in_favour_of_other_source": dict(cross_source.most_common()),
         "cluster_size_histogram": cluster_size_histogram(ctx.shards_dir),
