@@ -69,6 +69,10 @@ def _add_stage_args(p: argparse.ArgumentParser, stage: str) -> None:
     p.add_argument("--force", action="store_true", help="rerun even if the output directory holds a finished stage")
     p.add_argument("--allow-empty", action="store_true", help="inputs that yield 0 documents are not an error")
     p.add_argument("--quiet", "-q", action="store_true")
+    if stage == "dedup":
+        p.add_argument("--against", nargs="+", default=[], metavar="RUN/dedup",
+                       help="earlier dedup runs whose survivors these documents are deduplicated against "
+                            "(option `against`; their dedup/index/ is read, their documents are not)")
     if stage.startswith("ingest_"):
         p.add_argument("--source-name", default="cli", help="dataset name recorded on each document")
         p.add_argument("--licence", default=None, help="licence of the whole source, when known")
@@ -89,6 +93,8 @@ def _run_standalone_stage(args: argparse.Namespace) -> int:
         options, lines = load_yaml(args.options)
         where = args.options
     options = _deep_merge(options or {}, _parse_set(args.set))
+    if getattr(args, "against", None):
+        options["against"] = list(args.against)
     opts = validate(stage.options, options, where, lines)
     inputs = resolve_inputs(args.input)
     executor = validate(ExecutorConfig, {"tasks": args.tasks, "workers": args.workers}, "--tasks/--workers", {})

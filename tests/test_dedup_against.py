@@ -144,3 +144,13 @@ def test_an_unfinished_or_missing_index_is_refused(first_run, leads, tmp_path):
         dedup(tmp_path / "d1", inputs, tasks=1, against=[str(unfinished)])
     with pytest.raises(ConfigError, match="holds no dedup index"):
         dedup(tmp_path / "d2", inputs, tasks=1, against=[str(tmp_path / "nowhere")])
+
+
+def test_the_dedup_command_takes_against(first_run, leads, tmp_path):
+    from corpus.cli import main
+
+    inputs = write_crawl(tmp_path / "in", [("web/x", "web", exact_copy(leads[5])), ("web/y", "web", leads[101])], files=1)
+    assert main(["dedup", "-i", *inputs, "-o", str(tmp_path / "dedup"), "--against", str(first_run), "--quiet"]) == 0
+    report = json.loads((tmp_path / "dedup" / "report.json").read_text())
+    assert report["options"]["against"] == [str(first_run)]
+    assert report["figures"]["against"] == {str(first_run.resolve()): {"exact_duplicate": 1, "near_duplicate": 0}}
