@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from filters.code.licence_detection import detect_licence, is_evidence_file, match_licence_text  # noqa: E402
 from filters.code.secrets import find_secrets  # noqa: E402
-from filters.code.spdx import normalize  # noqa: E402
+from filters.licence.spdx import normalize  # noqa: E402
 
 DATA = Path(os.environ.get("JACORPUS_SHARED_DATA", ROOT.parent / "shared" / "data"))
 EXPECTED = {"jaconv-0.5.0": "MIT", "six-1.17.0": "MIT", "idna-3.20": "BSD-3-Clause",

@@ -21,14 +21,6 @@ from corpus.inputs import resolve_inputs
 from corpus.remote_sources import Remote
 from corpus.safe_names import plain_name_problem
 
-# Permissive code licences: The Stack / StarCoder's set, which LLM-jp's code subset follows.
-# No share-alike (CC-BY-SA) or copyleft id belongs here.
-PERMISSIVE_LICENCES = [
-    "MIT", "MIT-0", "BSD-2-Clause", "BSD-3-Clause", "0BSD", "Apache-2.0", "ISC", "Unlicense", "CC0-1.0",
-    "Zlib", "PSF-2.0", "BSL-1.0", "public-domain",
-]
-
-
 class LicencePolicy(Strict):
     allow: list[str] | None = Field(None, description="licence ids kept; null keeps any known licence")
     unknown: Literal["keep", "exclude"] | None = Field(

@@ -23,7 +23,7 @@ from corpus.exclusion import ExcludeMarked
 from corpus.document_reader import document_reader
 from corpus.input_formats import InputOptions
 from corpus.stage import DatatroveStage, StageContext
-from filters.licence.policy import LicenceOptions, LicencePolicyFilter
+from filters.licence.policy import LicenceOptions, LicencePolicyFilter, rejected_ids
 from filters.pii.masking import MaskingExclusionWriter, PIIDensityFilter, PIIMasker
 from filters.pii.options import PIIOptions
 from filters.quality.chain import quality_checks, quality_steps
@@ -92,6 +92,7 @@ def figures(ctx: StageContext, report: dict) -> dict:
         "thresholds": thresholds,
         "quality": {"documents_measured": measured, "removed": removed, "rules": rules},
         "pii_excluded": "masked" if o.pii.enabled and o.pii.mask_excluded else "unmasked",
+        "licence_rejected": rejected_ids(ctx.excluded_dir),
     }
 
 

@@ -2,7 +2,7 @@
 
 reader (repositories / archives / parquet, licence per repository)
   -> reader exclusions (symlinks, unsafe paths, bombs, binaries, undecodable files)
-  -> licence policy (allow list per source; `licence:<id>`)
+  -> licence policy (filters.licence, as the filter stage: allow list per source; `licence_not_allowed`)
   -> file filters (language, vendored, lock, minified, generated, Codex line rules)
   -> secrets masked (`metadata["pii"]` by type)
   -> shards/code
@@ -18,21 +18,23 @@ from pydantic import Field, field_validator
 
 from corpus.config import Strict
 from corpus.exclusion import ExcludeMarked
+from corpus.manifest import LicencePolicy
 from corpus.stage import DatatroveStage, StageContext
 from corpus.unique_ids import duplicate_id_count
 from filters.code.archives import ArchiveLimits
 from filters.code.file_filters import CodeFileFilter
 from filters.code.languages import DEFAULT_LANGUAGES, LANGUAGES
-from filters.code.licence_policy import DEFAULT_ALLOW, LicencePolicyFilter, Policy
 from filters.code.reader import CodeReader
 from filters.code.secrets import SecretsMasker
+from filters.licence.policy import PERMISSIVE_LICENCES, LicenceOptions, LicencePolicyFilter, rejected_ids
 
 
 class Options(Strict):
     licence_allow: list[str] | None = Field(
-        list(DEFAULT_ALLOW),
+        default_factory=lambda: list(PERMISSIVE_LICENCES),
         description="SPDX ids kept when a source's manifest has no licence_policy; null keeps any known "
-                    "licence. Default: the permissive set of The Stack / StarCoder, which LLM-jp's code subset follows",
+                    "licence. Default: the permissive set of The Stack / StarCoder, which LLM-jp's code subset "
+                    "follows (filters.licence.policy.PERMISSIVE_LICENCES, the filter stage's code policy too)",
     )
     licence_unknown: Literal["keep", "exclude"] = Field(
         "exclude", description="repositories with no licence evidence (no licence = all rights reserved)")
@@ -74,30 +76,24 @@ class Options(Strict):
         return value
 
 
-def _policies(ctx: StageContext, opts: Options) -> tuple[Policy, dict[str, Policy]]:
-    default = Policy(allow=tuple(opts.licence_allow) if opts.licence_allow is not None else None,
-                     unknown=opts.licence_unknown)
-    per_dataset = {}
-    for source, _ in ctx.sources:
-        if source.licence_policy is not None:
-            allow = source.licence_policy.allow
-            per_dataset[source.name] = Policy(allow=tuple(allow) if allow is not None else None,
-                                              unknown=source.licence_policy.unknown or opts.licence_unknown)
-    return default, per_dataset
+def licence_options(opts: Options) -> LicenceOptions:
+    """The filter stage's licence options with this stage's allow list and unknown rule as the
+    code policy; a source manifest's `licence_policy` still wins, as in the filter stage."""
+    return LicenceOptions(code=LicencePolicy(allow=opts.licence_allow, unknown=opts.licence_unknown))
 
 
 def build(ctx: StageContext) -> list:
     opts: Options = ctx.options  # type: ignore[assignment]
     datasets = {path: source.name for source, paths in ctx.sources for path in paths}
     fallbacks = {source.name: source.licence for source, _ in ctx.sources if source.licence}
-    default, per_dataset = _policies(ctx, opts)
     limits = ArchiveLimits(max_members=opts.max_archive_members, max_total_bytes=opts.max_archive_bytes,
                            max_ratio=opts.max_archive_ratio, max_member_bytes=opts.max_file_bytes)
     steps = [
         CodeReader(ctx.inputs, datasets=datasets, fallback_licences=fallbacks, limits=limits,
                    coverage_threshold=opts.licence_text_coverage, honour_spdx_headers=opts.honour_spdx_headers),
         ExcludeMarked(exclusion_writer=ctx.exclusion_writer("reader")),
-        LicencePolicyFilter(default, per_dataset, exclusion_writer=ctx.exclusion_writer("licence")),
+        LicencePolicyFilter(licence_options(opts), [s for s, _ in ctx.sources],
+                            exclusion_writer=ctx.exclusion_writer("licence")),
         CodeFileFilter(
             languages=opts.languages, keep_data_files=opts.keep_data_files, drop_vendored=opts.drop_vendored,
             drop_lock_files=opts.drop_lock_files, max_line_length=opts.max_line_length,
@@ -144,7 +140,7 @@ def figures(ctx: StageContext, report: dict) -> dict:
                   "renamed_within_units": int(reader.get("duplicate_ids", 0)),
                   "repeated_across_units": duplicate_id_count(ctx.stage_dir)}
     return {"repositories": dict(sorted(repos.items())), "kept_by_language": dict(languages.most_common()),
-            "duplicate_ids": duplicates}
+            "licence_rejected": rejected_ids(ctx.excluded_dir), "duplicate_ids": duplicates}
 
 
 STAGE = DatatroveStage(

@@ -49,7 +49,8 @@ def test_demo_keeps_good_japanese_and_excludes_the_rest(demo_run):
     web = json.loads((run_dir / "ingest_web" / "report.json").read_text())
     assert web["documents"]["excluded"] >= 1  # the English page
     code = json.loads((run_dir / "ingest_code" / "report.json").read_text())
-    assert any(reason.startswith("licence:GPL") for reason in code["excluded_by_reason"])
+    assert code["excluded_by_reason"]["licence_not_allowed"] >= 1
+    assert any(i.startswith("GPL") for i in code["figures"]["licence_rejected"])
     filt = json.loads((run_dir / "filter" / "report.json").read_text())
     assert filt["documents"]["excluded"] >= 1  # the bad-quality pages
     assert filt["kept"]["pii"]  # the e-mail/phone planted in a demo page are masked

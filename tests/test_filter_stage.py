@@ -96,7 +96,8 @@ def test_wiki_and_code_skip_the_quality_rules_but_not_pii_or_licence(run):
     assert "wiki/1" in kept and "code/mit" in kept  # far too short for the web rules
     assert "<|EMAIL|>" in kept["wiki/1"].text and "wiki@example.org" not in kept["wiki/1"].text
     assert "figures" not in kept["code/mit"].metadata or "letters" not in kept["code/mit"].metadata["figures"]
-    assert report["excluded_by_reason"]["licence:GPL-3.0-only"] == 1
+    assert report["excluded_by_reason"]["licence_not_allowed"] == 1
+    assert report["figures"]["licence_rejected"] == {"GPL-3.0-only": 1}
 
 
 def test_web_text_is_cleaned_and_masked(run):

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 
 from filters.code.licence_metadata import METADATA_FILES, Finding, read_metadata
-from filters.code.spdx import UNKNOWN, licence_ids, normalize, or_later_variant
+from filters.licence.spdx import UNKNOWN, licence_ids, normalize, or_later_variant
 
 _LICENCE_FILE = re.compile(
     r"(?i)^(?:[\w-]+[-_.])?(?:licen[cs]es?|copying|unlicen[cs]e|copyright|notice|legal|patents)"

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from email.parser import Parser
 
-from filters.code.spdx import normalize
+from filters.licence.spdx import normalize
 
 try:
     import tomllib

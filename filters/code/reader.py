@@ -31,7 +31,7 @@ from filters.code.licence_detection import (
 )
 from filters.code.git_metadata import git_head
 from filters.code.repos import RepoDir, is_vcs_internal, plan_units
-from filters.code.spdx import UNKNOWN
+from filters.licence.spdx import UNKNOWN
 from filters.code.stack_parquet import SchemaMismatch, iter_rows
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-from filters.code.spdx import normalize
+from filters.licence.spdx import normalize
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "content": ("content", "text", "code"),

@@ -1,10 +1,11 @@
-"""SPDX expressions as the licence policy reads them (license-expression underneath)."""
+"""SPDX expressions, as code ingest canonicalises them and the licence policy reads them
+(license-expression underneath)."""
 
 from __future__ import annotations
 
 import pytest
 
-from filters.licence.spdx_expression import satisfied
+from filters.licence.spdx import canonical_id, first_not_allowed, licence_ids, normalize, or_later_variant, satisfied
 
 ALLOWED = {"MIT", "Apache-2.0", "BSD-2-Clause", "Zlib"}.__contains__
 URL = "https://creativecommons.org/licenses/by/4.0/"
@@ -68,3 +69,34 @@ def test_ids_reach_the_policy_as_written():
 def test_licence_ids_lists_every_id_and_no_exception():
     assert ids_asked("(MIT OR Apache-2.0) AND Zlib WITH X") == ["MIT", "Apache-2.0", "Zlib"]
     assert not satisfied("Zlib WITH X", {"X"}.__contains__)
+
+
+def test_first_not_allowed_names_the_id_that_fails_as_written():
+    assert first_not_allowed("MIT AND gpl-3.0-only", ALLOWED) == "gpl-3.0-only"
+    assert first_not_allowed("GPL-3.0-only OR LGPL-2.1-only", ALLOWED) == "GPL-3.0-only"  # an OR: its first side
+    assert first_not_allowed("(GPL-3.0-only OR MIT) AND Zlib", ALLOWED) is None
+    assert first_not_allowed("MIT OR", ALLOWED) == "MIT OR"  # not an expression: the whole text
+
+
+def test_normalize_gives_the_spdx_lists_spelling_or_none():
+    assert normalize("GPL-2.0") == "GPL-2.0-only"
+    assert normalize("gpl-2.0+ or mit") == "GPL-2.0-or-later OR MIT"
+    assert normalize("MIT License") is None
+    assert normalize("LicenseRef-acme") == "LicenseRef-acme"
+    assert normalize("Acme-Licence") is None
+    assert normalize("Acme-Licence", allow_unknown_keys=True) == "Acme-Licence"
+
+
+def test_canonical_id_spells_known_ids_as_the_list_and_keeps_the_rest():
+    assert canonical_id("gpl-2.0+") == "GPL-2.0-or-later"
+    assert canonical_id("cc-by-sa-4.0") == "CC-BY-SA-4.0"
+    assert canonical_id("public-domain") == "public-domain"
+    assert canonical_id(URL) == URL
+    assert canonical_id("著作権フリー") == "著作権フリー"
+
+
+def test_licence_ids_and_the_or_later_variant():
+    assert licence_ids("(MIT OR Apache-2.0) AND GPL-2.0-only WITH Classpath-exception-2.0") == [
+        "MIT", "Apache-2.0", "GPL-2.0-only"]
+    assert or_later_variant("GPL-2.0-only") == "GPL-2.0-or-later"
+    assert or_later_variant("MIT") is None
