@@ -85,7 +85,7 @@ class CharRatioOptions(Strict):
         "prose", description="what `min_hiragana_fraction` measures: `prose` = the sentences ending in 。！？ (the whole "
         "page when it has none; figure prose_hiragana_fraction), `page` = every letter as Swallow (figure "
         "hiragana_fraction). On the page, lists of kanji and katakana names drop Japanese articles whose prose is "
-        "ordinary (8 of 19 clean documents the rules dropped in the dev splits); lists are judged by "
+        "ordinary (11 of the 20 clean documents the round-one rules dropped in the dev splits); lists are judged by "
         "`sentences.min_prose_frac`. Source: jacorpus (dev splits, docs/filter.md)")
     max_katakana_fraction: float | None = Field(0.5, description="katakana (with ー and ・) / letters. Source: Swallow (> 0.5 removed)")
     min_japanese_fraction: float | None = Field(
@@ -109,10 +109,11 @@ class SentenceOptions(Strict):
         "Source: jacorpus (dev splits, docs/filter.md)")
     min_prose_frac: float | None = Field(
         0.2, description="characters in sentences ending in 。！？ / characters in all sentences (lines or parts "
-        "of lines): below it the page is mostly lists, tables, indexes, menus or link logs. Clean text of the "
-        "tuning and dev splits: KWDLC pages and literature >= 0.87, blogs >= 0.58, jawiki articles with long lists "
-        "of works or places down to 0.18, a diary written without 。 0.13; list articles, indexes and link pages "
-        "0.06-0.24. Source: jacorpus (dev splits, docs/filter.md)")
+        "of lines): below it the page is mostly lists, tables, indexes, menus or link logs. Clean text: KWDLC "
+        "pages >= 0.92, Aozora novels in 1,000-character chunks >= 0.42, the dev splits' blogs and mail magazine "
+        ">= 0.48, their jawiki articles with long lists of works or places down to 0.18, a diary written without "
+        "。 0.13; their list articles, link pages and licence headers 0.06-0.19. Source: jacorpus (dev splits, "
+        "docs/filter.md)")
     max_sentence_length: int | None = Field(
         None, description="letters in the longest sentence (split at 。！？ and line breaks); off: one long sentence drops "
         "clean news and literature (27 of 484 clean 1,000-character chunks of 罪と罰). Source: Swallow (>= 200 removed)")
