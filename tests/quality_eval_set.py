@@ -2,9 +2,10 @@
 
 `tests/data/quality_labels.jsonl` holds one line per document: its id, its split, the
 label a person gave it after reading it (`clean`: worth pre-training on; `junk`: should
-be excluded) and the reason, written before any filter ran on the evaluation split
-(guideline: docs/filter.md, "Measured on labelled real text"). This module turns an id
-back into the document's text, so nothing of the data is copied into the repository.
+be excluded) and the reason, each split's labels written before any filter ran on it
+(guideline and splits: docs/filter.md, "Measured on labelled real text"; `test` is the
+held-out one). This module turns an id back into the document's text, so nothing of the
+data is copied into the repository.
 
 Ids by source:
 - `feed:<fixture path>`: an RSS/Atom feed of the fixture WARC as a generic scraper sees it

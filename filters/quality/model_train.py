@@ -1,4 +1,8 @@
-"""Training the quality models: positives (encyclopedic/literary Japanese) against raw web text.
+"""Training the quality models: positives (the text one wants more of) against negatives.
+
+The recipe measured in docs/filter.md is clean web-like text (KWDLC pages, labelled clean
+documents) against labelled junk; encyclopedia against raw web text, the first recipe,
+taught the classifier "encyclopedia vs web" instead of "clean vs junk".
 
 `jacorpus quality train` calls `train(...)`. Inputs are our parquet shards (a stage
 directory or files), JSONL with a `text` field, or plain-text files cut into chunks of
