@@ -202,7 +202,7 @@ def planted_checkpoint(lab: Lab) -> Attack:
     except ImportError:
         return Attack(CHECKPOINT, "a planted checkpoint .metadata pickle, then resume", None,
                       "not run: torch is not installed (pip install -e '.[train]')", True)
-    from training.data import write_token_shard
+    from corpus.megatron_format import write_token_shard
 
     d = lab.fresh("checkpoint")
     import numpy as np

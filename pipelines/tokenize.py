@@ -2,7 +2,7 @@
 
     shards (parquet) -> empty text (excluded: empty_text) -> tokenizer + Megatron writer
 
-Writes `<stage>/<source>/<task>.bin/.idx` (layout: tokenizer/megatron.py and
+Writes `<stage>/<source>/<task>.bin/.idx` (layout: corpus/megatron_format.py and
 docs/tokenizer.md), `<source>/<task>.docs.parquet` (id, licence, tokens of every document in
 index order) and `metadata.json`: the tokenizer (path, sha256, vocab size, bos/eos ids),
 token counts and licences per source, and a ready `--data-path` for Megatron-LM.
@@ -21,7 +21,7 @@ from corpus.document_reader import document_reader
 from corpus.input_formats import InputOptions
 from corpus.stage import DatatroveStage, StageContext
 from tokenizer.backends import load_tokenizer
-from tokenizer.megatron import count, dataset_prefixes, dtype_for_vocab
+from corpus.megatron_format import count, dtype_for_vocab, shard_prefixes
 from tokenizer.token_shards import EmptyTextFilter, MegatronShardWriter
 
 
@@ -65,7 +65,7 @@ def build(ctx: StageContext) -> list:
 def count_kept(ctx: StageContext) -> dict:
     """Documents and tokens counted from the .idx files themselves, per source."""
     by_source: dict[str, dict[str, int]] = {}
-    for prefix in dataset_prefixes(ctx.stage_dir):
+    for prefix in map(Path, shard_prefixes([ctx.stage_dir])):
         if prefix.parent.name in ("excluded", "logs", "stats", "completions"):
             continue
         docs, tokens = count(prefix)
@@ -82,7 +82,7 @@ def count_kept(ctx: StageContext) -> dict:
 
 def _merge_summaries(stage_dir: Path) -> dict[str, dict]:
     sources: dict[str, dict] = {}
-    for prefix in dataset_prefixes(stage_dir):
+    for prefix in map(Path, shard_prefixes([stage_dir])):
         summary_path = Path(f"{prefix}.json")
         if not summary_path.is_file():
             continue

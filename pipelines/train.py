@@ -102,7 +102,7 @@ def _chars_per_token(meta: dict) -> float | None:
 def _source_weights(meta: dict) -> dict[str, float]:
     """Per-source weight multipliers recovered from the tokenize stage's Megatron `--data-path`
     (`[w1, prefix1, ...]`, w = source weight x the file's share of all tokens)."""
-    from training.data import source_name
+    from corpus.megatron_format import source_name
 
     path = meta.get("megatron_data_path") or []
     sources = meta.get("sources") or {}
@@ -137,7 +137,7 @@ def run(ctx: StageContext) -> dict:
     import numpy as np
 
     from training.config import load_config
-    from training.data import TokenShard
+    from corpus.megatron_format import TokenShard
     from training.hf_io import save_random_init
     from training.model import ModelArgs
     from training.trainer import Trainer, group_shards

@@ -13,11 +13,11 @@ import sentencepiece as spm
 from datatrove.data import Document
 
 from corpus.config import ConfigError, ExecutorConfig
+from corpus.megatron_format import TokenShard, read_index, shard_prefixes, source_name
 from corpus.schema import SCHEMA, document_to_row
 from corpus.stage import StageContext, run_stage
 from pipelines.tokenize import STAGE, Options
 from tokenizer.hf_export import export_tokenizer_json
-from tokenizer.megatron import dataset_prefixes, document_tokens, read_index
 
 
 def _docs(shared_data: Path) -> list[Document]:
@@ -49,9 +49,9 @@ def _ctx(tmp_path, inputs, tokenizer, tasks=1, out="tok", **options) -> StageCon
 
 def _all_documents(stage_dir: Path) -> dict[str, list[np.ndarray]]:
     out: dict[str, list[np.ndarray]] = {}
-    for prefix in dataset_prefixes(stage_dir):
+    for prefix in map(Path, shard_prefixes([stage_dir])):
         sizes = read_index(prefix)[0]
-        out.setdefault(prefix.parent.name, []).extend(document_tokens(prefix, i) for i in range(len(sizes)))
+        out.setdefault(prefix.parent.name, []).extend(TokenShard(prefix).document(i) for i in range(len(sizes)))
     return out
 
 
@@ -62,7 +62,7 @@ def test_documents_become_shards_per_source_with_bos_eos_and_exact_text(tmp_path
     assert report["documents"] == {"in": n, "kept": n - 2, "excluded": 2}
     assert report["excluded_by_reason"] == {"empty_text": 2}
     stage = tmp_path / "tok"
-    assert sorted(p.relative_to(stage).as_posix() for p in dataset_prefixes(stage)) == ["web/00000", "wiki/00000"]
+    assert sorted(p.relative_to(stage).as_posix() for p in map(Path, shard_prefixes([stage]))) == ["web/00000", "wiki/00000"]
 
     sp = spm.SentencePieceProcessor(model_file=str(model))
     docs = _all_documents(stage)
@@ -109,21 +109,23 @@ def test_tokenizer_json_gives_the_same_shards_as_the_model(tmp_path, shared_data
 def test_two_tasks_write_one_set_per_source_per_task_and_count_kept_from_idx(tmp_path, shared_data, inputs):
     report = run_stage(STAGE, _ctx(tmp_path, inputs, shared_data / "tokenizers" / "llama2.model", tasks=2, add_bos=False))
     stage = tmp_path / "tok"
-    names = sorted(p.relative_to(stage).as_posix() for p in dataset_prefixes(stage))
+    names = sorted(p.relative_to(stage).as_posix() for p in map(Path, shard_prefixes([stage])))
     assert names == ["web/00000", "web/00001", "wiki/00000", "wiki/00001"]
-    n_idx = sum(len(read_index(p)[0]) for p in dataset_prefixes(stage))
+    n_idx = sum(len(read_index(p)[0]) for p in map(Path, shard_prefixes([stage])))
     assert report["documents"]["kept"] == n_idx == len(_docs(shared_data)) - 2
-    assert all(document_tokens(p, 0)[0] != 1 for p in dataset_prefixes(stage))  # no BOS
+    assert all(TokenShard(p).document(0)[0] != 1 for p in map(Path, shard_prefixes([stage])))  # no BOS
 
 
 def test_the_trainer_reads_the_shards(tmp_path, shared_data, inputs):
-    data = pytest.importorskip("training.data")
-    run_stage(STAGE, _ctx(tmp_path, inputs, shared_data / "tokenizers" / "llama2.model"))
-    prefix = tmp_path / "tok" / "wiki" / "00000"
-    shard = data.TokenShard(prefix)
-    assert len(shard) == len(read_index(prefix)[0])
-    assert shard.document(0).tolist() == document_tokens(prefix, 0).tolist()
-    assert data.source_name(str(prefix)) == "wiki"
+    from training.data import load_sources
+
+    report = run_stage(STAGE, _ctx(tmp_path, inputs, shared_data / "tokenizers" / "llama2.model"))
+    groups: dict[str, list[str]] = {}
+    for prefix in shard_prefixes([tmp_path / "tok"]):
+        groups.setdefault(source_name(prefix), []).append(prefix)
+    sources = {s.name: s for s in load_sources(groups)}
+    assert {name: s.n_documents for name, s in sources.items()} == report["kept"]["by_source"]
+    assert {name: s.n_tokens for name, s in sources.items()} == report["kept"]["tokens_by_source"]
 
 
 def test_missing_tokenizer_is_a_clear_error(tmp_path, inputs):

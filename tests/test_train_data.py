@@ -7,13 +7,11 @@ import numpy as np
 import pytest
 from datatrove.pipeline.tokens.megatron_tokenizer import MegatronTokenizedFile
 
+from corpus.megatron_format import TokenShard, shard_prefixes, source_name
 from training.data import (
     PackedBatches,
-    TokenShard,
     TokenSource,
     load_sources,
-    shard_prefixes,
-    source_name,
     validation_batches,
 )
 
@@ -53,14 +51,6 @@ def test_reads_every_document_of_datatrove_megatron_shards_uint16_and_int32(two_
     assert [s.dtype for s in web] == [np.dtype(np.uint16), np.dtype(np.int32)]
     read = [s.document(i).tolist() for s in web for i in range(len(s))]
     assert read == docs["web"]
-
-
-def test_index_that_disagrees_with_bin_is_refused(tmp_path):
-    prefix = write_shard(tmp_path, "x_00000_tokens", [[1, 2, 3], [4, 5]])
-    with open(prefix + ".bin", "ab") as f:
-        f.write(b"\0\0")
-    with pytest.raises(ValueError, match="index says"):
-        TokenShard(prefix)
 
 
 def test_packed_windows_keep_document_order_and_mark_document_boundaries(two_sources):
@@ -159,16 +149,3 @@ def test_empty_documents_are_skipped_not_looped_on(tmp_path):
     batch = PackedBatches([source], 8, 1).next_batch()
     assert batch.input_ids[0].tolist() == [1, 2, 3, 1, 2, 3, 1, 2]
 
-
-@pytest.mark.parametrize("vocab", [300, 128256])
-def test_token_shard_writer_writes_datatroves_bytes(tmp_path, vocab):
-    from training.data import write_token_shard
-
-    rng = np.random.default_rng(vocab)
-    docs = [rng.integers(0, vocab, int(rng.integers(1, 60))).tolist() for _ in range(25)]
-    ours = tmp_path / "ours"
-    write_token_shard(ours, docs, vocab)
-    theirs = write_shard(tmp_path, "theirs", docs, token_size=4 if vocab > 65535 else 2)
-    for suffix in (".bin", ".idx"):
-        assert (tmp_path / f"ours{suffix}").read_bytes() == open(theirs + suffix, "rb").read()
-    assert [TokenShard(ours).document(i).tolist() for i in range(len(docs))] == docs

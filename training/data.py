@@ -1,8 +1,8 @@
 """Token shards in, packed training batches out: memory-mapped, mixed, masked, resumable.
 
-- `TokenShard` reads one Megatron MMIDIDX `.idx` + `.bin` pair (as written by datatrove's
-  `MegatronTokenizedFile` and Megatron-LM's `IndexedDatasetBuilder`) with `np.memmap`, so
-  a shard of any size costs page cache, not RAM.
+- `corpus.megatron_format.TokenShard` reads one Megatron MMIDIDX `.idx` + `.bin` pair (as
+  written by datatrove's `MegatronTokenizedFile` and Megatron-LM's `IndexedDatasetBuilder`)
+  with `np.memmap`, so a shard of any size costs page cache, not RAM.
 - `TokenSource` is one source's documents (web, wiki, code...) over several shards, with a
   fixed held-out split for validation loss.
 - `PackedBatches` packs documents into `seq_len + 1` windows and records a document id
@@ -16,108 +16,11 @@
 
 from __future__ import annotations
 
-import re
-import struct
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-_HEADER = b"MMIDIDX\x00\x00"
-# Megatron-LM megatron/core/datasets/indexed_dataset.py DType codes
-_DTYPES = {1: np.uint8, 2: np.int8, 3: np.int16, 4: np.int32, 5: np.int64, 6: np.float64, 7: np.float32, 8: np.uint16}
-
-
-class TokenShard:
-    """One memory-mapped `.bin/.idx` pair; `document(i)` returns a read-only view."""
-
-    def __init__(self, prefix: str | Path):
-        self.prefix = str(prefix)
-        index = Path(self.prefix + ".idx")
-        with index.open("rb") as f:
-            magic, version, code, n_seq, n_doc = struct.unpack("<9sQBQQ", f.read(34))
-        if magic != _HEADER:
-            raise ValueError(f"{index}: not a Megatron MMIDIDX index")
-        if version != 1:
-            raise ValueError(f"{index}: index version {version} (expected 1)")
-        if code not in _DTYPES or code in (6, 7):
-            raise ValueError(f"{index}: token dtype code {code} is not an integer type")
-        self.dtype = np.dtype(_DTYPES[code])
-
-        def view(dtype, count: int, offset: int) -> np.ndarray:
-            return np.memmap(index, dtype, "r", offset, (count,)) if count else np.zeros(0, dtype)
-
-        self.lengths = view(np.int32, n_seq, 34)
-        self.pointers = view(np.int64, n_seq, 34 + 4 * n_seq)
-        self.doc_index = view(np.int64, n_doc, 34 + 12 * n_seq)
-        size = Path(self.prefix + ".bin").stat().st_size
-        expected = int(self.lengths.sum(dtype=np.int64)) * self.dtype.itemsize
-        if size != expected:
-            raise ValueError(f"{self.prefix}.bin: {size} bytes, index says {expected}")
-        self.tokens = np.memmap(self.prefix + ".bin", self.dtype, "r") if size else np.zeros(0, self.dtype)
-
-    def __len__(self) -> int:
-        """Documents (Megatron's document index groups sequences; datatrove writes one per document)."""
-        return max(len(self.doc_index) - 1, 0)
-
-    def document(self, i: int) -> np.ndarray:
-        first, last = int(self.doc_index[i]), int(self.doc_index[i + 1])
-        if last == first:
-            return self.tokens[:0]
-        start = int(self.pointers[first]) // self.dtype.itemsize
-        end = int(self.pointers[last - 1]) // self.dtype.itemsize + int(self.lengths[last - 1])
-        return self.tokens[start:end]
-
-    def document_lengths(self) -> np.ndarray:
-        ends = np.concatenate([[0], np.cumsum(self.lengths, dtype=np.int64)])
-        return ends[self.doc_index[1:]] - ends[self.doc_index[:-1]]
-
-
-def write_token_shard(prefix: str | Path, documents, vocab_size: int) -> None:
-    """Write documents (token id sequences) as one Megatron `.bin/.idx` pair, byte for byte what
-    datatrove's `MegatronTokenizedFile` writes (tests/test_train_data.py compares them).
-
-    The pipeline's tokenize stage writes real shards with datatrove; this writer exists so
-    tests and benchmarks make synthetic shards where only the `train` extra is installed
-    (a GPU machine without the pipeline's dependencies).
-    """
-    dtype, code = (np.dtype(np.int32), 4) if vocab_size > 65535 else (np.dtype(np.uint16), 8)
-    prefix = Path(prefix)
-    prefix.parent.mkdir(parents=True, exist_ok=True)
-    lengths = []
-    with open(str(prefix) + ".bin", "wb") as f:
-        for doc in documents:
-            tokens = np.asarray(doc, dtype=dtype)
-            f.write(tokens.tobytes(order="C"))
-            lengths.append(len(tokens))
-    lengths_arr = np.array(lengths, dtype=np.int32)
-    pointers = np.concatenate([[0], np.cumsum(lengths_arr[:-1], dtype=np.int64)]).astype(np.int64) * dtype.itemsize
-    with open(str(prefix) + ".idx", "wb") as f:
-        f.write(_HEADER + struct.pack("<Q", 1) + struct.pack("<B", code))
-        f.write(struct.pack("<Q", len(lengths)) + struct.pack("<Q", len(lengths) + 1))
-        f.write(lengths_arr.tobytes(order="C"))
-        f.write(pointers[: len(lengths)].tobytes(order="C"))
-        f.write(np.arange(len(lengths) + 1, dtype=np.int64).tobytes(order="C"))
-
-
-def shard_prefixes(paths: list[str | Path]) -> list[str]:
-    """`.idx`/`.bin` files, prefixes or directories -> sorted unique prefixes that have both files."""
-    found = set()
-    for p in map(Path, paths):
-        if p.is_dir():
-            found.update(str(f.with_suffix("")) for f in p.rglob("*.idx"))
-        elif p.suffix in (".idx", ".bin"):
-            found.add(str(p.with_suffix("")))
-        elif Path(str(p) + ".idx").is_file():
-            found.add(str(p))
-    return sorted(f for f in found if Path(f + ".idx").is_file() and Path(f + ".bin").is_file())
-
-
-def source_name(prefix: str) -> str:
-    """`web_00000_tokens` -> `web` (datatrove's `{save_filename}_{rank:05d}_tokens`); a bare
-    `00000` or `00000_tokens` takes its folder's name (`tokenize/wiki/00000` -> `wiki`)."""
-    stem = re.sub(r"_?\d{5}(_tokens)?$", "", Path(prefix).name)
-    return stem or Path(prefix).parent.name
+from corpus.megatron_format import TokenShard
 
 
 class TokenSource:

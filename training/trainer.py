@@ -20,11 +20,10 @@ import torch
 
 from training.checkpoint import Checkpointer, full_model_state, load_full_model_state
 from training.config import TrainConfig
+from corpus.megatron_format import shard_prefixes, source_name
 from training.data import (
     PackedBatches,
     load_sources,
-    shard_prefixes,
-    source_name,
     validation_batches,
 )
 from training.hf_io import (
