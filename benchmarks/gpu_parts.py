@@ -108,7 +108,7 @@ def chars_per_token(tokens: Path) -> float:
 
 
 def heldout_texts() -> list[str]:
-    from training.evaluate import read_texts
+    from corpus.shard_files import read_texts
 
     return read_texts(sorted((INPUTS / "heldout").iterdir()))
 
@@ -129,7 +129,8 @@ def eval_copy(model, dtype=None):
 
 
 def bits_per_char(model, tiny: bool) -> dict:
-    from training.evaluate import bits_per_character, load_tokenizer
+    from tokenizer.backends import load_tokenizer
+    from training.evaluate import bits_per_character
 
     texts = heldout_texts()
     if tiny:
@@ -285,7 +286,7 @@ def compare_with_transformers(model, export: Path, tiny: bool) -> dict:
     dtype = torch.bfloat16 if dev.type == "cuda" else torch.float32
     theirs = transformers.LlamaForCausalLM.from_pretrained(str(export), dtype=dtype).to(dev).eval()
     ours = eval_copy(model, dtype)
-    from training.evaluate import load_tokenizer
+    from tokenizer.backends import load_tokenizer
 
     tok = load_tokenizer(export)
     ids = tok.encode(heldout_texts()[0][:4000])[: (256 if tiny else 1024)]

@@ -98,9 +98,11 @@ def read_texts(paths: Iterable[str | Path], max_chars: int | None = None) -> lis
         if p.suffix == ".parquet":
             texts.extend(t for t in column_values(p, "text") if t)
         elif p.suffix in (".jsonl", ".json"):
-            for line in p.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    texts.append(json.loads(line)["text"])
+            with open(p, encoding="utf-8") as f:
+                for line in f:
+                    if line.strip():
+                        record = json.loads(line)
+                        texts.append((record.get("text") or "") if isinstance(record, dict) else str(record))
         else:
             texts.append(p.read_text(encoding="utf-8"))
     if max_chars is not None:

@@ -95,3 +95,20 @@ def test_cli_eval_table_and_bad_path(shared_data, novel, capsys, tmp_path):
     assert main(["tokenizer", "eval", str(shared_data / "tokenizers" / "llama2.model"), "--text", str(novel), "--max-chars", "5000"]) == 0
     assert "chars/tok" in capsys.readouterr().out
     assert main(["tokenizer", "eval", str(tmp_path / "missing.model"), "--text", str(novel)]) == 2
+
+
+def test_tokenizer_file_is_one_rule_for_folders(tmp_path):
+    from tokenizer.backends import tokenizer_file
+
+    (tmp_path / "only").mkdir()
+    (tmp_path / "only" / "ja.model").write_bytes(b"")
+    assert tokenizer_file(tmp_path / "only") == tmp_path / "only" / "ja.model"
+    (tmp_path / "only" / "tokenizer.json").write_text("{}")
+    assert tokenizer_file(tmp_path / "only") == tmp_path / "only" / "tokenizer.json"
+    (tmp_path / "only" / "tokenizer.model").write_bytes(b"")
+    assert tokenizer_file(tmp_path / "only") == tmp_path / "only" / "tokenizer.model"
+    (tmp_path / "two").mkdir()
+    for name in ("a.model", "b.model"):
+        (tmp_path / "two" / name).write_bytes(b"")
+    with pytest.raises(FileNotFoundError):
+        tokenizer_file(tmp_path / "two")  # which one would be a guess

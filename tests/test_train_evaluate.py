@@ -11,13 +11,10 @@ import pytest
 torch = pytest.importorskip("torch")
 tokenizers = pytest.importorskip("tokenizers")
 
+from corpus.shard_files import read_texts
+from tokenizer.backends import load_tokenizer
 from training.cli import add_evaluate_parser
-from training.evaluate import (
-    TextTokenizer,
-    bits_per_character,
-    load_tokenizer,
-    read_texts,
-)
+from training.evaluate import bits_per_character, evaluate_model
 from training.hf_io import export_hf
 from training.model import ModelArgs, Transformer
 
@@ -74,8 +71,17 @@ def test_long_text_windows_add_up_to_their_parts(tmp_path):
     assert got["bits_per_char"] == pytest.approx(expected, rel=1e-5)
 
 
+class Codepoints:
+    """A tokenizer without BOS: one id per character."""
+
+    bos_id = None
+
+    def encode(self, text: str) -> list[int]:
+        return [ord(c) % 60 + 3 for c in text]
+
+
 def test_without_bos_the_first_token_is_reported_unscored():
-    tok = TextTokenizer(lambda text: [ord(c) % 60 + 3 for c in text], None, "codepoints")
+    tok = Codepoints()
     got = bits_per_character(small_model(), tok, [TEXT, TEXT[:5]], seq_len=64)
     assert got["unscored_tokens"] == 2 and got["tokens"] == len(TEXT) + 5
 
@@ -100,3 +106,20 @@ def test_evaluate_command_prints_bits_per_char_for_each_model(tmp_path, capsys):
     assert row["characters"] == len(TEXT) and 0 < row["bits_per_char"] < 2 * math.log2(64)
     missing = parser.parse_args(["evaluate", str(tmp_path / "nope"), "--text", str(tmp_path / "held.txt")])
     assert missing.func(missing) == 2
+
+
+def test_a_folder_with_both_files_is_scored_with_the_model_file_the_shards_were_made_with(tmp_path):
+    import sentencepiece as spm
+
+    model = small_model()
+    export_hf(model.state_dict(), model.args, tmp_path / "m", dtype="float32")
+    char_tokenizer_json(tmp_path / "m" / "tokenizer.json", TEXT)
+    spm.SentencePieceTrainer.train(sentence_iterator=iter([TEXT] * 20), model_prefix=str(tmp_path / "m" / "tokenizer"),
+                                   model_type="char", vocab_size=len(set(TEXT)) + 3, bos_id=1, eos_id=2, unk_id=0,
+                                   minloglevel=2)
+    (tmp_path / "held.txt").write_text(TEXT, encoding="utf-8")
+    row = evaluate_model(tmp_path / "m", [str(tmp_path / "held.txt")], device="cpu")
+    assert row["tokenizer"] == str(tmp_path / "m" / "tokenizer.model")  # what `tokenizer eval` and tokenize load
+    assert load_tokenizer(tmp_path / "m").path == tmp_path / "m" / "tokenizer.model"
+    expected = bits_per_character(model, load_tokenizer(tmp_path / "m" / "tokenizer.model"), [TEXT], seq_len=64)
+    assert row["bits_per_char"] == pytest.approx(expected["bits_per_char"], rel=1e-6)

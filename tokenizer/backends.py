@@ -18,7 +18,7 @@ from pathlib import Path
 
 _BYTE_PIECE = re.compile(r"^<0x[0-9A-Fa-f]{2}>$")
 # special-token spellings of the common families, tried in order when no tokenizer_config.json says
-_BOS_NAMES = ("<s>", "<|begin_of_text|>", "<|startoftext|>", "<bos>")
+_BOS_NAMES = ("<s>", "<|begin_of_text|>", "<|startoftext|>", "<bos>", "[BOS]")
 _EOS_NAMES = ("</s>", "<|end_of_text|>", "<|endoftext|>", "<eos>", "<EOD>")
 
 
@@ -51,6 +51,10 @@ class LoadedTokenizer:
 
     def encode_batch(self, texts: list[str]) -> list[list[int]]:
         raise NotImplementedError
+
+    def encode(self, text: str) -> list[int]:
+        """Ids of one text, no BOS/EOS added."""
+        return self.encode_batch([text])[0]
 
     def decode(self, ids: list[int]) -> str:
         raise NotImplementedError
@@ -171,16 +175,31 @@ class HFTokenizer(LoadedTokenizer):
         return frozenset(out)
 
 
-def load_tokenizer(path: str | Path) -> LoadedTokenizer:
-    """A `.model` file -> SentencePiece; a `.json` file or a folder holding tokenizer.json -> tokenizers."""
+def tokenizer_file(path: str | Path) -> Path:
+    """The file a tokenizer path means, for every command that takes one (tokenize, `tokenizer
+    eval`, `evaluate`, the trainer's export): a file is itself; a folder means its
+    `tokenizer.model`, else its `tokenizer.json`, else its only `*.model`.
+
+    `.model` first because the tokenize stage encodes the shards with SentencePiece when it
+    can (several times faster), so a folder holding both (ours, Llama 2's) is evaluated with
+    the very tokenizer the model was trained on."""
     path = Path(path)
     if path.is_dir():
         for name in ("tokenizer.model", "tokenizer.json"):
             if (path / name).is_file():
-                return load_tokenizer(path / name)
+                return path / name
+        models = sorted(path.glob("*.model"))
+        if len(models) == 1:
+            return models[0]
         raise FileNotFoundError(f"{path}: no tokenizer.model or tokenizer.json in this folder")
     if not path.is_file():
         raise FileNotFoundError(f"{path}: tokenizer file not found")
+    return path
+
+
+def load_tokenizer(path: str | Path) -> LoadedTokenizer:
+    """A `.json` file -> tokenizers; any other file -> SentencePiece; a folder: `tokenizer_file`."""
+    path = tokenizer_file(path)
     if path.suffix == ".json":
         return HFTokenizer(path)
     return SentencePieceTokenizer(path)

@@ -19,11 +19,11 @@ tokenizer, ours or a released one, is measured the same way on the same text.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from corpus.shard_files import read_texts as shard_read_texts
 from tokenizer.backends import LoadedTokenizer
 
 _BATCH = 1000
@@ -63,21 +63,9 @@ def paragraphs(texts: Iterable[str]) -> Iterator[str]:
 
 
 def read_texts(path: str | Path, max_chars: int | None = None) -> list[str]:
-    """Texts of a file: .txt (whole file), .jsonl (`text` of each record), .parquet (our shards' `text`)."""
-    path = Path(path)
-    if path.suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        texts = [t for t in pq.read_table(path, columns=["text"]).column("text").to_pylist() if t]
-    elif path.suffix in (".jsonl", ".json"):
-        texts = []
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                if line.strip():
-                    record = json.loads(line)
-                    texts.append(record.get("text") or "" if isinstance(record, dict) else str(record))
-    else:
-        texts = [path.read_text(encoding="utf-8")]
+    """Texts of a file (`corpus.shard_files.read_texts`: .txt whole, .jsonl `text`, .parquet
+    `text`); with `max_chars`, its paragraphs up to about that many characters."""
+    texts = shard_read_texts([path])
     if max_chars is None:
         return texts
     out, total = [], 0

@@ -14,78 +14,28 @@ across a window edge, which slightly overstates bits for very long texts).
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import torch
 import torch.nn.functional as F
 
+from corpus.shard_files import read_texts
+from tokenizer.backends import load_tokenizer
 from training.hf_io import load_hf_model, read_hf_config
 
-_BOS_NAMES = ("<s>", "<|begin_of_text|>", "<bos>", "[BOS]")
 
+class Encoder(Protocol):
+    """What scoring needs of a tokenizer (`tokenizer.backends.LoadedTokenizer` is one)."""
 
-@dataclass
-class TextTokenizer:
-    encode: Callable[[str], list[int]]
     bos_id: int | None
-    name: str
 
-
-def load_tokenizer(path: str | Path) -> TextTokenizer:
-    """A HF `tokenizer.json` (file or in a directory) or a sentencepiece `.model`."""
-    path = Path(path)
-    if path.is_dir():
-        for name in ("tokenizer.json", "tokenizer.model"):
-            if (path / name).is_file():
-                return load_tokenizer(path / name)
-        models = sorted(path.glob("*.model"))
-        if models:
-            return load_tokenizer(models[0])
-        raise FileNotFoundError(f"{path}: no tokenizer.json or *.model")
-    if path.suffix == ".json":
-        from tokenizers import Tokenizer
-
-        tok = Tokenizer.from_file(str(path))
-        bos = next((tok.token_to_id(n) for n in _BOS_NAMES if tok.token_to_id(n) is not None), None)
-        return TextTokenizer(lambda text: tok.encode(text, add_special_tokens=False).ids, bos, str(path))
-    import sentencepiece as spm
-
-    sp = spm.SentencePieceProcessor(model_file=str(path))
-    bos = sp.bos_id() if sp.bos_id() >= 0 else None
-    return TextTokenizer(lambda text: sp.encode(text), bos, str(path))
-
-
-def read_texts(paths: list[str | Path], max_chars: int | None = None) -> list[str]:
-    """Plain text (one document per file), JSON lines or parquet (the `text` field)."""
-    texts: list[str] = []
-    for p in map(Path, paths):
-        if p.suffix == ".parquet":
-            import pyarrow.parquet as pq
-
-            texts.extend(t for t in pq.read_table(p, columns=["text"]).column("text").to_pylist() if t)
-        elif p.suffix in (".jsonl", ".json"):
-            for line in p.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    texts.append(json.loads(line)["text"])
-        else:
-            texts.append(p.read_text(encoding="utf-8"))
-    if max_chars is not None:
-        kept, total = [], 0
-        for t in texts:
-            if total >= max_chars:
-                break
-            kept.append(t[: max_chars - total])
-            total += len(kept[-1])
-        texts = kept
-    return [t for t in texts if t]
+    def encode(self, text: str) -> list[int]: ...
 
 
 @torch.no_grad()
-def bits_per_character(model: torch.nn.Module, tokenizer: TextTokenizer, texts: list[str], seq_len: int = 2048,
+def bits_per_character(model: torch.nn.Module, tokenizer: Encoder, texts: list[str], seq_len: int = 2048,
                        batch_size: int = 8, device: torch.device | str = "cpu", bos_id: int | None = None) -> dict:
     """Sum of token NLL in bits over the number of characters of `texts`."""
     device = torch.device(device)
@@ -134,8 +84,8 @@ def evaluate_model(model_dir: str | Path, text_paths: list[str], tokenizer: str 
     dtype = torch.bfloat16 if device == "cuda" else torch.float32
     config = read_hf_config(model_dir)
     model = load_hf_model(model_dir, dtype=dtype).to(device)
-    tok = load_tokenizer(tokenizer or model_dir)
+    tok = load_tokenizer(tokenizer or model_dir)  # the rule every command uses: .model before .json
     texts = read_texts(text_paths, max_chars)
     figures = bits_per_character(model, tok, texts, min(seq_len, model.args.max_seq_len), batch_size, device,
                                  bos_id=config.get("bos_token_id") if tok.bos_id is None else None)
-    return {"model": str(model_dir), "tokenizer": tok.name, **figures}
+    return {"model": str(model_dir), "tokenizer": str(tok.path), **figures}
