@@ -13,8 +13,9 @@ from collections import Counter
 from pathlib import Path
 
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from datatrove.utils.stats import PipelineStats
+
+from corpus.shard_files import iter_batches
 
 
 class AccountingError(RuntimeError):
@@ -28,7 +29,7 @@ def parquet_files(folder: Path) -> list[Path]:
 def summarize_shards(folder: Path) -> dict:
     """Document, byte and character counts of a shard folder, with breakdowns by
     source, licence, PII type and (for excluded shards) reason and step. Reads batch by
-    batch, so memory stays flat however large a shard grows."""
+    batch, a row group at a time, so memory stays flat however large a shard grows."""
     docs = chars = nbytes = 0
     by_source: Counter = Counter()
     licences: Counter = Counter()
@@ -36,22 +37,21 @@ def summarize_shards(folder: Path) -> dict:
     reasons: Counter = Counter()
     steps: Counter = Counter()
     for path in parquet_files(folder):
-        with pq.ParquetFile(path, pre_buffer=False) as pf:
-            for batch in pf.iter_batches(batch_size=1024, columns=["text", "metadata"]):
-                if batch.num_rows == 0:
-                    continue
-                docs += batch.num_rows
-                text = batch.column("text")
-                chars += pc.sum(pc.utf8_length(text)).as_py() or 0
-                nbytes += pc.sum(pc.binary_length(text)).as_py() or 0
-                meta = batch.column("metadata")
-                by_source.update(v or "unknown" for v in meta.field("source").to_pylist())
-                licences.update(v or "unknown" for v in meta.field("licence").to_pylist())
-                reasons.update(v for v in meta.field("reason").to_pylist() if v)
-                steps.update(v for v in meta.field("excluded_by").to_pylist() if v)
-                for entry in meta.field("pii").to_pylist():
-                    for key, value in entry or []:
-                        pii[key] += value
+        for batch in iter_batches(path, ["text", "metadata"]):
+            if batch.num_rows == 0:
+                continue
+            docs += batch.num_rows
+            text = batch.column("text")
+            chars += pc.sum(pc.utf8_length(text)).as_py() or 0
+            nbytes += pc.sum(pc.binary_length(text)).as_py() or 0
+            meta = batch.column("metadata")
+            by_source.update(v or "unknown" for v in meta.field("source").to_pylist())
+            licences.update(v or "unknown" for v in meta.field("licence").to_pylist())
+            reasons.update(v for v in meta.field("reason").to_pylist() if v)
+            steps.update(v for v in meta.field("excluded_by").to_pylist() if v)
+            for entry in meta.field("pii").to_pylist():
+                for key, value in entry or []:
+                    pii[key] += value
     return {
         "documents": docs,
         "bytes": nbytes,
