@@ -13,11 +13,10 @@ from html import escape
 from pathlib import Path
 
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from corpus.accounting import parquet_files
 from corpus.report import load_reports
 from corpus.schema import row_to_document
+from corpus.shard_files import iter_batches, parquet_files
 from corpus.svg_charts import bins_for, funnel, hbar, histogram
 
 MAX_ROWS = 20000
@@ -66,22 +65,22 @@ def _shard_profile(stage_dir: Path) -> dict:
     seen = 0
     for kind in ("shards", "excluded"):
         for path in parquet_files(stage_dir / kind):
-            table = pq.read_table(path, columns=["text", "id", "metadata"])
-            if table.num_rows == 0:
-                continue
-            if kind == "shards":
-                lengths.extend(pc.utf8_length(table.column("text")).to_pylist())
-            for row in table.slice(0, max(0, MAX_ROWS - seen)).to_pylist():
-                seen += 1
-                meta = row["metadata"] or {}
-                for key, value in meta.get("figures") or []:
-                    if value is not None:
-                        figures[key].append(value)
-                reason = meta.get("reason")
-                if kind == "excluded" and reason and len(samples[reason]) < SAMPLES_PER_REASON:
-                    samples[reason].append(row_to_document(row))
-                elif kind == "shards" and len(kept_samples) < SAMPLES_PER_REASON:
-                    kept_samples.append(row_to_document(row))
+            for table in iter_batches(path, ["text", "id", "metadata"]):
+                if table.num_rows == 0:
+                    continue
+                if kind == "shards":
+                    lengths.extend(pc.utf8_length(table.column("text")).to_pylist())
+                for row in table.slice(0, max(0, MAX_ROWS - seen)).to_pylist():
+                    seen += 1
+                    meta = row["metadata"] or {}
+                    for key, value in meta.get("figures") or []:
+                        if value is not None:
+                            figures[key].append(value)
+                    reason = meta.get("reason")
+                    if kind == "excluded" and reason and len(samples[reason]) < SAMPLES_PER_REASON:
+                        samples[reason].append(row_to_document(row))
+                    elif kind == "shards" and len(kept_samples) < SAMPLES_PER_REASON:
+                        kept_samples.append(row_to_document(row))
     return {"figures": figures, "lengths": lengths, "samples": samples, "kept_samples": kept_samples}
 
 

@@ -13,12 +13,12 @@ import re
 from pathlib import Path
 from typing import Iterator
 
-import pyarrow.parquet as pq
 from datatrove.data import Document
 
 from corpus.config import ConfigError
 from corpus.inputs import resolve_inputs
 from corpus.schema import row_to_document
+from corpus.shard_files import rows as shard_rows
 
 
 def shard_files(paths: list[str], excluded: bool = False) -> list[str]:
@@ -106,10 +106,8 @@ def matches(doc: Document, where: list[tuple[str, str, str]]) -> bool:
 
 def iter_documents(files: list[str]) -> Iterator[Document]:
     for f in files:
-        with pq.ParquetFile(f, pre_buffer=False) as pf:
-            for batch in pf.iter_batches(batch_size=500):
-                for row in batch.to_pylist():
-                    yield row_to_document(row)
+        for row in shard_rows(f, columns=None, batch_size=500):
+            yield row_to_document(row)
 
 
 def select(files: list[str], where: list[tuple[str, str, str]], sample: int | None, limit: int, seed: int) -> list[Document]:

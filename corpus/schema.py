@@ -16,6 +16,8 @@ from typing import Any
 import pyarrow as pa
 from datatrove.data import Document
 
+from corpus.shard_files import unpack_metadata
+
 SOURCES = ("web", "wiki", "code")
 
 # name -> (pyarrow type, what it means)
@@ -82,18 +84,7 @@ def document_to_row(document: Document) -> dict:
 
 def row_to_document(row: dict) -> Document:
     """Inverse of document_to_row; `extra` is unpacked back into metadata."""
-    meta_in = row.get("metadata") or {}
-    meta: dict[str, Any] = {}
-    for key, value in meta_in.items():
-        if value is None:
-            continue
-        if key == "extra":
-            meta.update(json.loads(value))
-        elif key in _MAP_FIELDS:
-            meta[key] = dict(value)
-        else:
-            meta[key] = value
-    return Document(text=row.get("text") or "", id=str(row.get("id")), metadata=meta)
+    return Document(text=row.get("text") or "", id=str(row.get("id")), metadata=unpack_metadata(row.get("metadata")))
 
 
 def writer_adapter(_writer, document: Document) -> dict:

@@ -24,7 +24,8 @@ def parquet_files(folder: str | Path) -> list[Path]:
 def _files(where: str | Path | Iterable[str | Path]) -> list[Path]:
     if isinstance(where, (str, Path)):
         where = Path(where)
-        return parquet_files(where) if where.is_dir() else [where]
+        # a folder, even one a stage did not write (nothing to read); a file by its name
+        return [where] if where.suffix == ".parquet" and not where.is_dir() else parquet_files(where)
     return [f for item in where for f in _files(item)]
 
 
@@ -57,7 +58,7 @@ def unpack_metadata(meta: dict | None) -> dict:
             continue
         if key == "extra":
             out.update(json.loads(value))
-        elif isinstance(value, list) and value and isinstance(value[0], tuple):
+        elif isinstance(value, list):  # the schema's only list-valued fields are maps (pii, figures)
             out[key] = dict(value)
         else:
             out[key] = value
@@ -78,15 +79,13 @@ def metadata_rows(where: str | Path | Iterable[str | Path], only_reason: str | N
                 yield unpack_metadata(row)
 
 
-def documents(where: str | Path | Iterable[str | Path], columns: tuple[str, ...] = ("text", "id", "metadata"),
-              batch_size: int = 1024) -> Iterator[dict]:
-    """Rows as dicts of `columns`, metadata unpacked, over files or shard folders, in order."""
+def rows(where: str | Path | Iterable[str | Path], columns: tuple[str, ...] | None = ("text", "id", "metadata"),
+         batch_size: int = 1024) -> Iterator[dict]:
+    """Rows as dicts of `columns` (None: every column; metadata as stored:
+    `corpus.schema.row_to_document` makes a Document of one), over files or shard folders, in order."""
     for path in _files(where):
-        for batch in iter_batches(path, list(columns), batch_size):
-            for row in batch.to_pylist():
-                if "metadata" in row:
-                    row["metadata"] = unpack_metadata(row["metadata"])
-                yield row
+        for batch in iter_batches(path, list(columns) if columns else None, batch_size):
+            yield from batch.to_pylist()
 
 
 def read_texts(paths: Iterable[str | Path], max_chars: int | None = None) -> list[str]:

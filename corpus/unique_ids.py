@@ -161,16 +161,14 @@ def unique_inputs(paths: Iterable[str], copies: bool = True) -> tuple[list[str],
 def duplicate_id_count(stage_dir: Path) -> int:
     """Ids written more than once in a finished stage (kept and excluded shards together):
     the repeats across files that `UniqueIds` cannot see. Reads the id column only."""
-    import pyarrow.parquet as pq
+    from corpus.shard_files import column_values
 
     seen: set[int] = set()
     repeated = 0
-    for folder in ("shards", "excluded"):
-        for shard in sorted((stage_dir / folder).glob("*.parquet")):
-            for doc_id in pq.read_table(shard, columns=["id"]).column("id").to_pylist():
-                digest = _digest(doc_id or "")
-                if digest in seen:
-                    repeated += 1
-                else:
-                    seen.add(digest)
+    for doc_id in column_values([stage_dir / "shards", stage_dir / "excluded"], "id"):
+        digest = _digest(doc_id or "")
+        if digest in seen:
+            repeated += 1
+        else:
+            seen.add(digest)
     return repeated

@@ -10,7 +10,6 @@ reader (repositories / archives / parquet, licence per repository)
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from typing import Literal
 
@@ -19,6 +18,7 @@ from pydantic import Field, field_validator
 from corpus.config import Strict
 from corpus.exclusion import ExcludeMarked
 from corpus.manifest import LicencePolicy
+from corpus.shard_files import metadata_rows
 from corpus.stage import DatatroveStage, StageContext
 from corpus.unique_ids import duplicate_id_count
 from filters.code.archives import ArchiveLimits
@@ -111,28 +111,21 @@ def build(ctx: StageContext) -> list:
 def figures(ctx: StageContext, report: dict) -> dict:
     """Per repository: its licence, evidence and confidence, files kept and excluded; and
     kept files by language. Read back from the shards, like the rest of the report."""
-    import pyarrow.parquet as pq
-
-    from corpus.accounting import parquet_files
-
     repos: dict[str, dict] = {}
     counts: dict[str, Counter] = defaultdict(Counter)
     languages: Counter = Counter()
     for folder, kept in ((ctx.shards_dir, True), (ctx.excluded_dir, False)):
-        for path in parquet_files(folder):
-            meta = pq.read_table(path, columns=["metadata"]).column("metadata").to_pylist()
-            for row in meta:
-                extra = json.loads(row.get("extra") or "{}")
-                repo = extra.get("repo") or "?"
-                entry = repos.setdefault(repo, {"dataset": row.get("dataset"), "licence": row.get("licence"),
-                                                "licence_evidence": row.get("licence_evidence"),
-                                                "licence_confidence": extra.get("licence_confidence")})
-                if entry["licence"] is None and row.get("licence"):
-                    entry.update(licence=row.get("licence"), licence_evidence=row.get("licence_evidence"),
-                                 licence_confidence=extra.get("licence_confidence"))
-                counts[repo]["kept" if kept else "excluded"] += 1
-                if kept:
-                    languages[extra.get("language") or "unknown"] += 1
+        for meta in metadata_rows(folder):
+            repo = meta.get("repo") or "?"
+            entry = repos.setdefault(repo, {"dataset": meta.get("dataset"), "licence": meta.get("licence"),
+                                            "licence_evidence": meta.get("licence_evidence"),
+                                            "licence_confidence": meta.get("licence_confidence")})
+            if entry["licence"] is None and meta.get("licence"):
+                entry.update(licence=meta.get("licence"), licence_evidence=meta.get("licence_evidence"),
+                             licence_confidence=meta.get("licence_confidence"))
+            counts[repo]["kept" if kept else "excluded"] += 1
+            if kept:
+                languages[meta.get("language") or "unknown"] += 1
     for repo, entry in repos.items():
         entry.update(kept=counts[repo]["kept"], excluded=counts[repo]["excluded"])
     reader = next((v for k, v in report.get("steps", {}).items() if k.endswith(CodeReader.name)), {})

@@ -21,17 +21,15 @@ docs/ingest_web.md.
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 from typing import Literal
 
-import pyarrow.parquet as pq
 from pydantic import Field, ValidationInfo, field_validator
 
-from corpus.accounting import parquet_files
 from corpus.config import Strict
 from corpus.exclusion import ExcludeMarked
+from corpus.shard_files import metadata_rows
 from corpus.stage import DatatroveStage, Pass, StageContext
 from filters.web.cc_licence import CcLicenceTagger
 from filters.web.extraction import ExtractionResultFilter, HtmlToText
@@ -225,29 +223,18 @@ def build(ctx: StageContext) -> list:
 REPORT_HOSTS = 20
 
 
-def _extras(folder) -> list[tuple[dict, dict]]:
-    """(metadata columns, extra dict) of every document in a folder of our parquet shards."""
-    out = []
-    for path in parquet_files(folder):
-        meta = pq.read_table(path, columns=["metadata"]).column("metadata").combine_chunks()
-        for row in meta.to_pylist():
-            extra = row.get("extra")
-            out.append((row, json.loads(extra) if extra else {}))
-    return out
-
-
-def host_boilerplate_figures(kept: list[tuple[dict, dict]], excluded: list[tuple[dict, dict]]) -> dict:
+def host_boilerplate_figures(kept: list[dict], excluded: list[dict]) -> dict:
     """Per host with a learned table: pages, pages excluded as boilerplate_only, characters of
     page text removed as the host's repeated blocks, and their share of all its page text."""
     hosts: dict[str, Counter] = {}
-    for row, extra in kept + excluded:
-        if "page_text_chars" not in extra:
+    for meta in kept + excluded:
+        if "page_text_chars" not in meta:
             continue
-        entry = hosts.setdefault(host_of(row.get("url")) or "unknown", Counter())
+        entry = hosts.setdefault(host_of(meta.get("url")) or "unknown", Counter())
         entry["pages"] += 1
-        entry["boilerplate_only"] += row.get("reason") == "boilerplate_only"
-        entry["boilerplate_chars"] += extra.get("boilerplate_chars", 0)
-        entry["page_text_chars"] += extra["page_text_chars"]
+        entry["boilerplate_only"] += meta.get("reason") == "boilerplate_only"
+        entry["boilerplate_chars"] += meta.get("boilerplate_chars", 0)
+        entry["page_text_chars"] += meta["page_text_chars"]
     rows = [
         {"host": host, "pages": c["pages"], "boilerplate_only": c["boilerplate_only"],
          "boilerplate_chars": c["boilerplate_chars"], "page_text_chars": c["page_text_chars"],
@@ -276,11 +263,11 @@ def figures(ctx: StageContext, report: dict) -> dict:
         if k in ("bad_warc_date", "resync", "content_encoding_not_applied", "warc_truncated_by_crawler",
                  "charset_replacement_chars")
     }
-    kept = _extras(ctx.shards_dir)
-    charsets = Counter(row.get("charset") or "unknown" for row, _ in kept)
-    langs = Counter(row.get("lang") or "unknown" for row, _ in kept)
-    charset_sources = Counter(extra.get("charset_source", "unknown") for _, extra in kept)
-    extractors = Counter(extra.get("extractor", "unknown") for _, extra in kept)
+    kept = list(metadata_rows(ctx.shards_dir))
+    charsets = Counter(meta.get("charset") or "unknown" for meta in kept)
+    langs = Counter(meta.get("lang") or "unknown" for meta in kept)
+    charset_sources = Counter(meta.get("charset_source", "unknown") for meta in kept)
+    extractors = Counter(meta.get("extractor", "unknown") for meta in kept)
     out = {
         "warc_records": records,
         "input_anomalies": anomalies,
@@ -290,7 +277,7 @@ def figures(ctx: StageContext, report: dict) -> dict:
         "kept_extractors": dict(extractors.most_common()),
     }
     if ctx.options.host_boilerplate != "off":  # type: ignore[attr-defined]
-        out.update(host_boilerplate_figures(kept, _extras(ctx.excluded_dir)))
+        out.update(host_boilerplate_figures(kept, list(metadata_rows(ctx.excluded_dir))))
     return out
 
 

@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 from datatrove.data import Document
 
 from corpus.schema import SCHEMA, document_to_row
-from corpus.shard_files import column_values, documents, metadata_rows, parquet_files, read_texts
+from corpus.shard_files import column_values, metadata_rows, parquet_files, read_texts, rows, unpack_metadata
 
 
 def write(path, docs: list[Document], row_group_size: int = 2) -> None:
@@ -25,9 +25,9 @@ def test_rows_of_every_file_in_order_across_row_groups(tmp_path):
     assert [p.name for p in parquet_files(tmp_path / "shards")] == ["00000.parquet", "00001.parquet"]
     assert parquet_files(tmp_path / "missing") == []
     assert list(column_values(tmp_path / "shards", "id")) == [f"d{i}" for i in range(5)]
-    rows = list(documents(tmp_path / "shards"))
-    assert [r["text"] for r in rows] == [d.text for d in docs]
-    assert rows[0]["metadata"] == {"source": "web", "lang": "ja"}  # nulls left out
+    read = list(rows(tmp_path / "shards"))
+    assert [r["text"] for r in read] == [d.text for d in docs]
+    assert unpack_metadata(read[0]["metadata"]) == {"source": "web", "lang": "ja"}  # nulls left out
 
 
 def test_metadata_comes_back_as_the_step_wrote_it(tmp_path):
@@ -35,6 +35,8 @@ def test_metadata_comes_back_as_the_step_wrote_it(tmp_path):
     write(tmp_path / "x.parquet", [doc])
     (meta,) = metadata_rows(tmp_path / "x.parquet")
     assert meta == {"source": "code", "pii": {"EMAIL": 2}, "repo": "r", "licence": "MIT"}
+    write(tmp_path / "y.parquet", [Document(text="x", id="b", metadata={"pii": {}})])
+    assert list(metadata_rows(tmp_path / "y.parquet")) == [{"pii": {}}]
 
 
 def test_only_reason_keeps_the_excluded_rows_with_that_reason(tmp_path):
