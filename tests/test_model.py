@@ -85,19 +85,31 @@ def test_compiled_flex_attention_path_matches_dense_mask():
     dense.init_weights()
     flex = Transformer(tiny(n_heads=4, n_kv_heads=2, max_seq_len=256, attn_backend="flex")).eval()
     flex.load_state_dict(dense.state_dict())
-    saved = Attention.flex_attention, Attention.create_block_mask
-    try:
-        apply_compile(flex)
-        assert Attention.flex_attention is not None
-        tokens = torch.randint(0, 96, (2, 256))
-        doc_ids = torch.zeros(2, 256, dtype=torch.int32)
-        doc_ids[0, 100:], doc_ids[1, 30:], doc_ids[1, 200:] = 1, 1, 2
-        with torch.no_grad():
-            torch.testing.assert_close(flex(tokens, doc_ids=doc_ids), dense(tokens, doc_ids=doc_ids), rtol=0, atol=1e-4)
-            doc_ids[0, 180:] = 2  # a new batch's boundaries must reach the compiled mask
-            torch.testing.assert_close(flex(tokens, doc_ids=doc_ids), dense(tokens, doc_ids=doc_ids), rtol=0, atol=1e-4)
-    finally:
-        Attention.flex_attention, Attention.create_block_mask = saved
+    apply_compile(flex)
+    assert all(m.flex_attention is not None for m in flex.modules() if isinstance(m, Attention))
+    tokens = torch.randint(0, 96, (2, 256))
+    doc_ids = torch.zeros(2, 256, dtype=torch.int32)
+    doc_ids[0, 100:], doc_ids[1, 30:], doc_ids[1, 200:] = 1, 1, 2
+    with torch.no_grad():
+        torch.testing.assert_close(flex(tokens, doc_ids=doc_ids), dense(tokens, doc_ids=doc_ids), rtol=0, atol=1e-4)
+        doc_ids[0, 180:] = 2  # a new batch's boundaries must reach the compiled mask
+        torch.testing.assert_close(flex(tokens, doc_ids=doc_ids), dense(tokens, doc_ids=doc_ids), rtol=0, atol=1e-4)
+
+
+def test_compiling_one_model_leaves_every_other_model_eager():
+    """The compiled kernels belong to the compiled model: a scoring copy or a second model in the
+    same process (the GPU checks build several) still runs eager code."""
+    from training.model import Attention
+    from training.parallelize import apply_compile
+
+    compiled_model = Transformer(tiny(attn_backend="flex"))
+    other = Transformer(tiny(attn_backend="flex"))
+    apply_compile(compiled_model)
+    assert compiled_model.chunk_kernel is not None and compiled_model.create_block_mask is not None
+    assert other.chunk_kernel is None and other.create_block_mask is None
+    assert all(m.flex_attention is None for m in other.modules() if isinstance(m, Attention))
+    assert all(m.flex_attention is None for m in Transformer(tiny(attn_backend="flex")).modules()
+               if isinstance(m, Attention))
 
 
 def test_tied_model_shares_one_matrix_for_embedding_and_head():

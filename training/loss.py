@@ -13,12 +13,15 @@ Numerics follow the unfused bf16 path: logits in the compute dtype, log-sum-exp 
 the logits' gradient rounded to the compute dtype before the two gradient matmuls. In
 float32 (the CPU configs) it equals the unfused loss to rounding (tests/test_train_loss.py).
 
-`CHUNK_KERNEL` is replaced by a `torch.compile`d version by training/parallelize.py, so on
-a GPU the fp32 softmax work of a chunk is one fused pass over its bf16 logits.
+The per-chunk kernel is an argument: a model compiled by training/parallelize.py passes a
+`torch.compile`d `chunk_loss_and_grad`, so on a GPU the fp32 softmax work of a chunk is one
+fused pass over its bf16 logits, and nothing else in the process changes.
 Pure torch: no config, device or distribution imports.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -34,13 +37,10 @@ def chunk_loss_and_grad(logits: torch.Tensor, labels: torch.Tensor) -> tuple[tor
     return (lse - target).sum(), grad.to(logits.dtype)
 
 
-CHUNK_KERNEL = chunk_loss_and_grad
-
-
 class _LinearCrossEntropy(torch.autograd.Function):
     @staticmethod
     def forward(ctx, hidden: torch.Tensor, weight: torch.Tensor, labels: torch.Tensor, chunk: int,
-                dtype: torch.dtype) -> torch.Tensor:
+                dtype: torch.dtype, kernel: Callable) -> torch.Tensor:
         n = hidden.shape[0]
         with torch.autocast(hidden.device.type, enabled=False):
             h, w = hidden.to(dtype), weight.to(dtype)
@@ -49,7 +49,7 @@ class _LinearCrossEntropy(torch.autograd.Function):
             total = torch.zeros((), dtype=torch.float32, device=hidden.device)
             for start in range(0, n, chunk):
                 hc = h[start : start + chunk]
-                loss, g = CHUNK_KERNEL(hc @ w.t(), labels[start : start + chunk])
+                loss, g = kernel(hc @ w.t(), labels[start : start + chunk])
                 total += loss
                 grad_h[start : start + chunk] = g @ w
                 grad_w += (g.t() @ hc).float()
@@ -61,19 +61,21 @@ class _LinearCrossEntropy(torch.autograd.Function):
     def backward(ctx, grad_out: torch.Tensor):
         grad_h, grad_w = ctx.saved_tensors
         scale = grad_out / ctx.n
-        return (grad_h * scale.to(grad_h.dtype)).to(ctx.dtypes[0]), (grad_w * scale).to(ctx.dtypes[1]), None, None, None
+        return (grad_h * scale.to(grad_h.dtype)).to(ctx.dtypes[0]), (grad_w * scale).to(ctx.dtypes[1]), None, None, None, None
 
 
-def linear_cross_entropy(hidden: torch.Tensor, weight: torch.Tensor, labels: torch.Tensor, chunk: int = 0) -> torch.Tensor:
+def linear_cross_entropy(hidden: torch.Tensor, weight: torch.Tensor, labels: torch.Tensor, chunk: int = 0,
+                         kernel: Callable | None = None) -> torch.Tensor:
     """Mean CE of `labels` under logits `hidden @ weight.T`; hidden (..., D), labels (...).
 
     chunk = 0: the plain path (whole logits, then fp32 cross-entropy). chunk > 0: fused,
-    `chunk` tokens at a time. The compute dtype is autocast's when it is on, else the
-    hidden states' (bf16 under FSDP2's mixed precision, fp32 on CPU).
+    `chunk` tokens at a time, each by `kernel` (default `chunk_loss_and_grad`, eager). The
+    compute dtype is autocast's when it is on, else the hidden states' (bf16 under FSDP2's
+    mixed precision, fp32 on CPU).
     """
     hidden, labels = hidden.flatten(0, -2), labels.flatten()
     if chunk <= 0:
         return F.cross_entropy(F.linear(hidden, weight).float(), labels)
     device = hidden.device.type
     dtype = torch.get_autocast_dtype(device) if torch.is_autocast_enabled(device) else hidden.dtype
-    return _LinearCrossEntropy.apply(hidden, weight, labels, chunk, dtype)
+    return _LinearCrossEntropy.apply(hidden, weight, labels, chunk, dtype, kernel or chunk_loss_and_grad)

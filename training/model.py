@@ -174,9 +174,9 @@ def document_causal_mask(doc_ids: torch.Tensor) -> torch.Tensor:
     return (same_doc & causal)[:, None]
 
 
-def document_block_mask(doc_ids: torch.Tensor):
-    """FlexAttention BlockMask for block-causal attention over packed documents."""
-    create = Attention.create_block_mask
+def document_block_mask(doc_ids: torch.Tensor, create=None):
+    """FlexAttention BlockMask for block-causal attention over packed documents; `create` is a
+    compiled `create_block_mask` when the model was compiled (None: the eager one)."""
     if create is None:
         from torch.nn.attention.flex_attention import create_block_mask as create
 
@@ -188,13 +188,11 @@ def document_block_mask(doc_ids: torch.Tensor):
 
 
 class Attention(nn.Module):
-    # Compiled versions are put here by training/parallelize.py (as torchtitan does):
-    # eager FlexAttention materialises the whole score matrix.
-    flex_attention = None
-    create_block_mask = None
-
     def __init__(self, args: ModelArgs):
         super().__init__()
+        # a compiled FlexAttention, set on this model's blocks by training/parallelize.py (eager
+        # FlexAttention materialises the whole score matrix); None: the eager one
+        self.flex_attention = None
         self.n_heads, self.n_kv_heads, self.head_dim = args.n_heads, args.n_kv_heads, args.head_dim
         self.wq = nn.Linear(args.dim, args.n_heads * args.head_dim, bias=False)
         self.wk = nn.Linear(args.dim, args.n_kv_heads * args.head_dim, bias=False)
@@ -213,7 +211,7 @@ class Attention(nn.Module):
         elif isinstance(mask, torch.Tensor):
             out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=gqa)
         else:
-            flex = Attention.flex_attention
+            flex = self.flex_attention
             if flex is None:
                 from torch.nn.attention.flex_attention import flex_attention as flex
             out = flex(q, k, v, block_mask=mask, enable_gqa=gqa)
@@ -259,6 +257,9 @@ class Transformer(nn.Module):
         if args.tie_embeddings:
             self.output.weight = self.tok_embeddings.weight
         self.register_buffer("inv_freq", rope_inverse_frequencies(args), persistent=False)
+        # compiled kernels for this model only, set by training/parallelize.apply_compile; None: eager
+        self.create_block_mask = None
+        self.chunk_kernel = None
 
     def init_weights(self, std: float = 0.02, generator: torch.Generator | None = None) -> None:
         """Random weights as HF's `initializer_range` (0.02): normal linears and embeddings, unit norms."""
@@ -287,10 +288,11 @@ class Transformer(nn.Module):
         cos, sin = rope_cos_sin(self.inv_freq, positions)
         mask = None
         if doc_ids is not None:
-            mask = document_block_mask(doc_ids) if self.args.attn_backend == "flex" else document_causal_mask(doc_ids)
+            mask = (document_block_mask(doc_ids, self.create_block_mask) if self.args.attn_backend == "flex"
+                    else document_causal_mask(doc_ids))
         h = self.tok_embeddings(tokens)
         for layer in self.layers:
             h = layer(h, cos, sin, mask)
         if labels is not None:
-            return linear_cross_entropy(self.norm(h), self.output.weight, labels, loss_chunk)
+            return linear_cross_entropy(self.norm(h), self.output.weight, labels, loss_chunk, self.chunk_kernel)
         return self.output(self.norm(h))

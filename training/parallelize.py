@@ -14,6 +14,7 @@ asking for bfloat16 on CPU runs the same mixed-precision path as on a GPU.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import socket
 from dataclasses import dataclass, field
@@ -118,20 +119,38 @@ def apply_float8(model: nn.Module, device: torch.device) -> int:
     return before - sum(type(m) is nn.Linear for m in model.modules())
 
 
+@functools.lru_cache(maxsize=None)
+def compiled(name: str):
+    """`torch.compile` of one kernel, made once per process and shared by every model compiled
+    in it (a compiled function holds graphs, not state): `chunk_loss` (training/loss.py),
+    `flex_attention`, `create_block_mask`."""
+    if name == "chunk_loss":
+        from training.loss import chunk_loss_and_grad
+
+        return torch.compile(chunk_loss_and_grad, dynamic=False)
+    from torch.nn.attention import flex_attention as flex
+
+    if name == "flex_attention":
+        return torch.compile(flex.flex_attention, dynamic=False)
+    if name == "create_block_mask":
+        return torch.compile(flex.create_block_mask)
+    raise ValueError(f"no compiled kernel {name!r}")
+
+
 def apply_compile(model: nn.Module) -> None:
-    """Compile each block in place (repeated blocks share one compiled graph), FlexAttention,
-    and the per-chunk softmax of the fused loss (training/loss.py)."""
-    from training import loss
+    """Compile each block in place (repeated blocks share one compiled graph), and give this
+    model (only: other models in the process stay eager) compiled FlexAttention and the
+    per-chunk softmax of the fused loss."""
     from training.model import Attention
 
     for block in model.layers:
         block.compile(fullgraph=True)
-    loss.CHUNK_KERNEL = torch.compile(loss.chunk_loss_and_grad, dynamic=False)
+    model.chunk_kernel = compiled("chunk_loss")
     if model.args.attn_backend == "flex":
-        from torch.nn.attention.flex_attention import create_block_mask, flex_attention
-
-        Attention.flex_attention = torch.compile(flex_attention, dynamic=False)
-        Attention.create_block_mask = torch.compile(create_block_mask)
+        model.create_block_mask = compiled("create_block_mask")
+        for module in model.modules():  # also inside activation-checkpoint wrappers
+            if isinstance(module, Attention):
+                module.flex_attention = compiled("flex_attention")
 
 
 def apply_fsdp(model: nn.Module, world: World, param_dtype: torch.dtype) -> None:
