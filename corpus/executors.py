@@ -19,62 +19,30 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from datatrove.executor import LocalPipelineExecutor, SlurmPipelineExecutor
 from datatrove.executor.base import PipelineExecutor
 from datatrove.executor.ray import RayPipelineExecutor
 
+from corpus.compat import CONSOLE_LEVEL, apply_task_patches
 from corpus.config import ConfigError, ExecutorConfig
 
-CONSOLE_LEVEL = os.environ.get("JACORPUS_LOG_LEVEL", "WARNING")
+
+class TaskStart:
+    """Mixin for datatrove executors: every task applies our datatrove patches (corpus/compat.py)
+    where it starts, which on Slurm and Ray is a fresh interpreter that never built the executor."""
+
+    def _run_for_rank(self, rank: int, local_rank: int = 0, node_rank: int = -1):
+        apply_task_patches()
+        return super()._run_for_rank(rank, local_rank, node_rank)
 
 
-# datatrove warns on every Ray executor it builds over a local logging dir; docs/scale.md says
-# once that Ray needs a filesystem every node shares, and the task logs keep the warning
-_REPEATED_WARNINGS = ("Logging directory points to a local filesystem",)
+class LocalExecutor(TaskStart, LocalPipelineExecutor):
+    """datatrove's local executor whose tasks apply our patches where they start."""
 
 
-def _not_an_exception(record) -> bool:
-    """Console filter: an exception a task logs is raised again to our CLI, which prints it
-    once (one line for the user's mistakes, a traceback for bugs); the task's log keeps it."""
-    return record["exception"] is None and not record["message"].startswith(_REPEATED_WARNINGS)
-
-
-def _install_console_level() -> None:
-    """datatrove prints every task's INFO log and stats to the console; our runner prints
-    one line per stage instead. Full logs still go to `<stage>/logs/task_*.log`; set
-    JACORPUS_LOG_LEVEL=INFO to see them live."""
-    import datatrove.executor.base as base
-    from loguru import logger
-
-    if getattr(base.add_task_logger, "_jacorpus", False):
-        return
-
-    def add_task_logger(logging_dir, rank, local_rank=0, node_rank=-1):
-        # datatrove's own version, with the console sink at our level instead of INFO
-        logger.remove()
-        logfile = logging_dir.open(f"logs/task_{rank:05d}.log", "w")
-        logger.add(sys.stderr, level=CONSOLE_LEVEL if local_rank == 0 else "ERROR",
-                   format="{time:HH:mm:ss} | {level} | {message}", filter=_not_an_exception)
-        # catch=False: a log that cannot be written (disk full) fails the task with that error,
-        # instead of loguru printing its own traceback and the task going on
-        logger.add(logfile, level="DEBUG", catch=False,
-                   format="{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <8} | {name}:{function}:{line} - {message}")
-        logger.info(f"Launching pipeline for {rank=}")
-        return logfile
-
-    def console_only() -> None:
-        logger.remove()
-        logger.add(sys.stderr, level=CONSOLE_LEVEL, format="{time:HH:mm:ss} | {level} | {message}",
-                   filter=_not_an_exception)
-
-    def close_task_logger(logfile):
-        logger.complete()
-        console_only()
-        logfile.close()
-
-    add_task_logger._jacorpus = True  # type: ignore[attr-defined]
-    base.add_task_logger = add_task_logger
-    base.close_task_logger = close_task_logger
-    console_only()
+class SlurmExecutor(TaskStart, SlurmPipelineExecutor):
+    """datatrove's Slurm executor whose array tasks (`launch_pickled_pipeline` in a fresh
+    interpreter) apply our patches where they start."""
 
 
 def make_executor(
@@ -87,11 +55,9 @@ def make_executor(
     depends: PipelineExecutor | None = None,
 ) -> PipelineExecutor:
     workers = cfg.workers if cfg.workers != -1 else tasks
-    _install_console_level()
+    apply_task_patches()  # this process logs as the tasks do (and local forked tasks start patched)
     if cfg.type == "local":
-        from datatrove.executor import LocalPipelineExecutor
-
-        return LocalPipelineExecutor(
+        return LocalExecutor(
             pipeline=pipeline,
             tasks=tasks,
             workers=min(workers, tasks),
@@ -102,8 +68,6 @@ def make_executor(
             start_method="fork",
         )
     if cfg.type == "slurm":
-        from datatrove.executor import SlurmPipelineExecutor
-
         if not cfg.partition:
             raise ValueError("executor.partition is required for slurm")
         kwargs: dict[str, Any] = dict(
@@ -121,7 +85,7 @@ def make_executor(
         )
         if cfg.workers != -1:
             kwargs["workers"] = cfg.workers
-        return SlurmPipelineExecutor(**kwargs)
+        return SlurmExecutor(**kwargs)
     if cfg.type == "ray":
         connect_ray(cfg)
         return RayExecutor(
@@ -160,8 +124,9 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
-class RayExecutor(RayPipelineExecutor):
-    """datatrove's Ray executor whose task processes die with the Ray worker that started them."""
+class RayExecutor(TaskStart, RayPipelineExecutor):
+    """datatrove's Ray executor whose task processes die with the Ray worker that started them
+    and apply our patches where they start."""
 
     def _run_for_rank(self, rank: int, local_rank: int = 0, node_rank: int = -1):
         die_with_parent()
