@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT))
 
-import bad_inputs as bad  # noqa: E402
-from loopback_http import LoopbackServer  # noqa: E402
+from benchmarks.evalsets import bad_inputs as bad  # noqa: E402
+from benchmarks.harness.loopback_http import LoopbackServer  # noqa: E402
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "JACORPUS_QUIET": "1", "COLUMNS": "200"}
 RAW_CONTROLS = ("\x1b", "\x07", "\x9b")
@@ -270,7 +270,7 @@ def kill_main_only(lab: Lab) -> Attack:
     make_all(d / "in")
     ready, out = d / "ready", d / "out"
     args = ["ingest", "code", "-i", d / "in" / "code", "-o", out, "--tasks", "2", "--workers", "2", "-q"]
-    proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "stage_pause.py"), str(ready), "0", "--", *map(str, args)],
+    proc = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "harness" / "stage_pause.py"), str(ready), "0", "--", *map(str, args)],
                             cwd=d, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 120
     while not ready.exists() and time.time() < deadline and proc.poll() is None:

@@ -6,7 +6,7 @@ secrets bound to a name, ISO-2022-JP labelled UTF-8, a planted checkpoint pickle
     python benchmarks/ingest_attacks.py     # prints the table
 
 The same table format as benchmarks/attacks.py; `benchmarks/reliability.py` runs both.
-Builders of the hostile files come from tests/bad_inputs.py and tests/bad_parquet.py.
+Builders of the hostile files come from benchmarks/evalsets/bad_inputs.py and bad_parquet.py.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-import bad_inputs as bad  # noqa: E402
+from benchmarks.evalsets import bad_inputs as bad  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 from attacks import ENV, Attack, Lab, table  # noqa: E402
 
@@ -94,7 +94,7 @@ def swallowing(gzipped: bool) -> Callable[[Lab], Attack]:
 
 
 def bad_utf8_row(lab: Lab) -> Attack:
-    import bad_parquet
+    from benchmarks.evalsets import bad_parquet
 
     d = lab.fresh("utf8")
     n, bad_row = 3000, 1500

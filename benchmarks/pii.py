@@ -4,10 +4,10 @@
 
 Accuracy, scored per type (a match: same type, IoU >= 0.5), on three sets:
 
-- synthetic: tests/pii_eval_set.py (real e-mails from the fixture WARC and the 7,190
+- synthetic: benchmarks/evalsets/pii_eval_set.py (real e-mails from the fixture WARC and the 7,190
   geolonia addresses in our own frames, synthetic valid numbers, look-alike negatives,
   stockmark sentences as carriers): agreement with our own specification;
-- real: tests/pii_real_set.py, 869 stockmark / KWDLC texts labelled by reading them;
+- real: benchmarks/evalsets/pii_real_set.py, 869 stockmark / KWDLC texts labelled by reading them;
 - written: 110 sentences written for the set (real shapes of every type, look-alikes);
   the real and written sets are reported on their `test` halves (rules were tuned on `dev`).
 
@@ -42,8 +42,8 @@ sys.path.insert(0, str(ROOT))
 
 from filters.pii.detector import PIIDetector
 from filters.pii.options import DEFAULT_ENTITIES, PERSON, PIIOptions
-from tests.pii_eval_set import build, score
-from tests.pii_real_set import real_examples, written_examples
+from benchmarks.evalsets.pii_eval_set import build, score
+from benchmarks.evalsets.pii_real_set import real_examples, written_examples
 
 SHARED = ROOT.parent / "shared" / "data"
 TARGETS = {"EMAIL": (0.95, 0.98), "PHONE": (0.95, 0.98), "MY_NUMBER": (0.95, 0.98), "CREDIT_CARD": (0.95, 0.98),

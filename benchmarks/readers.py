@@ -28,7 +28,7 @@ DATA = ROOT.parent / "shared" / "data"
 
 from corpus.document_reader import DocumentReader, settings_from_options  # noqa: E402
 from corpus.input_formats import InputOptions  # noqa: E402
-from tests.bad_parquet import texts_with_bad_row  # noqa: E402
+from benchmarks.evalsets.bad_parquet import texts_with_bad_row  # noqa: E402
 
 
 def make_inputs(folder: Path, copies: int) -> dict[str, Path]:

@@ -5,7 +5,7 @@ documents lost, operator-safety attacks held, peak RSS at 1x and 4x input per st
     python benchmarks/reliability.py --only bad faults    # or: attacks, memory
     python benchmarks/reliability.py --update-doc         # rewrite the numbers in docs/reliability.md and README.md
 
-- **bad inputs**: the hostile files of tests/bad_inputs.py (truncated gzip and bzip2, WARC
+- **bad inputs**: the hostile files of benchmarks/evalsets/bad_inputs.py (truncated gzip and bzip2, WARC
   cut mid-record, zero-byte files, Shift_JIS behind a UTF-8 claim, invalid XML, 100 MB
   lines, NUL bytes, zip and compression bombs, path traversal, broken parquet) go through
   each stage's CLI next to good files. Per stage: exit code, documents in, kept and excluded
@@ -45,14 +45,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 import attacks
-import bad_inputs as bad
+from benchmarks.evalsets import bad_inputs as bad
 import ingest_attacks
 import memory
 import pyarrow.parquet as pq
-from test_determinism import differences, outputs
+from benchmarks.harness.run_outputs import differences, outputs
 
 DOC = ROOT / "docs" / "reliability.md"
 README = ROOT / "README.md"

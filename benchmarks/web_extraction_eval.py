@@ -3,10 +3,10 @@
 - tuning: the four Japanese gold files of ../shared/data/web/gold, which the extraction rules
   were developed on (newspaper's and readability's expected outputs);
 - evaluation: 22 further pages of the packed fixture WARC (6 HTML pages, 16 RSS/Atom feeds),
-  gold written by reading each page (tests/web_gold_eval.json, anchors only), which no rule
+  gold written by reading each page (benchmarks/evalsets/web_gold_eval.json, anchors only), which no rule
   was developed on.
 
-Character-bigram F1 (filters/web/extraction_quality.py). Each extractor gets the page as our
+Character-bigram F1 (benchmarks/evalsets/web_extraction.py). Each extractor gets the page as our
 WARC reader decodes it, except the two end-to-end rows: our stage run on the whole packed
 WARC (a page it excludes scores 0; `extract_feeds` off and on), and datatrove's stock path
 (its WarcReader's decoding, libmagic and cchardet, then its Trafilatura extractor; a page its
@@ -27,8 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.evalsets.web_extraction import EVAL_GOLD  # noqa: E402
+
 SHARED_WEB = ROOT.parent / "shared" / "data" / "web"
-EVAL_GOLD = ROOT / "tests" / "web_gold_eval.json"
 PACKED = "ja_fixture_pages_packed.warc.gz"
 
 
@@ -98,7 +99,7 @@ def extractors() -> dict:
 
 
 def tuning_table(web_dir: Path = SHARED_WEB) -> None:
-    from filters.web.extraction_quality import GOLD_PAGES, bigram_f1, load_gold
+    from benchmarks.evalsets.web_extraction import GOLD_PAGES, bigram_f1, load_gold
 
     gold = load_gold(web_dir)
     end_to_end = {"ours, stage end to end (default)": stage_texts(web_dir), "datatrove stock path": stock_texts(web_dir)}
@@ -116,7 +117,7 @@ def tuning_table(web_dir: Path = SHARED_WEB) -> None:
 
 def evaluation_table(web_dir: Path = SHARED_WEB, gold_file: Path = EVAL_GOLD) -> dict[str, dict[str, float]]:
     """Prints and returns {row: {"html": mean F1, "feed": ..., "all": ...}} on the evaluation set."""
-    from filters.web.extraction_quality import bigram_f1, load_eval
+    from benchmarks.evalsets.web_extraction import bigram_f1, load_eval
 
     pages = load_eval(web_dir, gold_file)
     rows = {label: {p.name: fn(p.page) for p in pages} for label, fn in extractors().items()}
@@ -128,7 +129,7 @@ def evaluation_table(web_dir: Path = SHARED_WEB, gold_file: Path = EVAL_GOLD) ->
     }.items():
         rows[label] = {p.name: _by_suffix(texts, "/" + suffix[p.name]) for p in pages}
     print(f"\nextraction quality on the EVALUATION set ({len(pages)} pages not used to develop any rule; "
-          f"tests/web_gold_eval.json)")
+          f"benchmarks/evalsets/web_gold_eval.json)")
     print(f"  {'extractor':44s} {'HTML (6)':>9s} {'feeds (16)':>11s} {'all (22)':>9s}   per page")
     result = {}
     for label, outputs in rows.items():

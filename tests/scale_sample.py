@@ -27,7 +27,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import yaml
 
-from test_determinism import BOOKKEEPING_DIRS, BOOKKEEPING_FILES, outputs
+from benchmarks.harness.run_outputs import BOOKKEEPING_DIRS, BOOKKEEPING_FILES, outputs
 
 WIKI_PAGES = 50
 LEADS = 40  # KWDLC leads in the text source, before copies

@@ -1,7 +1,7 @@
 """Issue 12: hostile inputs through every stage's CLI; each run exits 0, names and counts
 what it could not use, and loses nothing (in = kept + excluded).
 
-The inputs are made here (tests/bad_inputs.py) in a temporary directory. One CLI run per
+The inputs are made here (benchmarks/evalsets/bad_inputs.py) in a temporary directory. One CLI run per
 stage reads all of that stage's bad files at once, next to good ones, so the tests below
 also check that one bad file or record does not take its neighbours down. Which file a
 row came from is read from its `path` metadata (web, wiki) or its id (code).
@@ -19,7 +19,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import bad_inputs as bad
+from benchmarks.evalsets import bad_inputs as bad
 import pyarrow.parquet as pq
 import pytest
 

@@ -20,7 +20,7 @@ from corpus.config import ExecutorConfig
 from corpus.stage import StageContext, run_stage
 from pipelines import dedup, filter as filter_stage, tokenize, tokenizer_train
 from pipelines.run import run_pipeline
-from tests.bad_parquet import texts_with_bad_row, write_table
+from benchmarks.evalsets.bad_parquet import texts_with_bad_row, write_table
 
 LEADS = 300  # KWDLC leads per input file: enough for MinHash and a tokenizer, quick on 2 cores
 

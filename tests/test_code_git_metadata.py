@@ -8,7 +8,7 @@ import os
 import threading
 from pathlib import Path
 
-import bad_inputs as bad
+from benchmarks.evalsets import bad_inputs as bad
 import pyarrow.parquet as pq
 
 from corpus.config import ExecutorConfig

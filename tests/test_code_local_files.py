@@ -9,7 +9,7 @@ import threading
 from collections import Counter
 from pathlib import Path
 
-import bad_inputs as bad
+from benchmarks.evalsets import bad_inputs as bad
 import pyarrow.parquet as pq
 
 from corpus.config import ExecutorConfig

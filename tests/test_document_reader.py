@@ -16,7 +16,7 @@ from datatrove.data import Document
 from corpus.document_reader import DocumentReader, settings_from_options
 from corpus.input_formats import InputOptions, UnsupportedInput, check_inputs
 from corpus.shards import ShardWriter
-from tests.bad_parquet import texts_with_bad_row, write_table
+from benchmarks.evalsets.bad_parquet import texts_with_bad_row, write_table
 
 
 def read(paths, **options) -> list[Document]:

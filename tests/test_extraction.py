@@ -102,7 +102,7 @@ def test_single_kanji_and_particles_between_links_survive_resiliparse():
 
 
 def test_nhk_easy_page_reads_the_same_with_both_extractors(shared_data):
-    from filters.web.extraction_quality import load_pages
+    from benchmarks.evalsets.web_extraction import load_pages
 
     (page,) = [html for source, html in load_pages(shared_data / "web").items() if "nhk.or.jp" in source]
     ours = extract_text(page, extractor="resiliparse")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from filters.web.extraction import extract_text
-from filters.web.extraction_quality import bigram_f1, load_gold
+from benchmarks.evalsets.web_extraction import bigram_f1, load_gold
 
 
 def test_bigram_f1_is_one_for_identical_and_zero_for_disjoint_texts():
@@ -59,15 +59,15 @@ def test_edge_trimming_improves_precision_on_the_gold_pages(gold):
 def evaluation(shared_data):
     from pathlib import Path
 
-    from filters.web.extraction_quality import load_eval
+    from benchmarks.evalsets.web_extraction import EVAL_GOLD, load_eval
 
-    return load_eval(shared_data / "web", Path(__file__).resolve().parent / "web_gold_eval.json")
+    return load_eval(shared_data / "web", EVAL_GOLD)
 
 
 def test_evaluation_gold_resolves_on_every_page_and_is_not_the_tuning_set(evaluation):
-    """Every anchor of tests/web_gold_eval.json is found in its page (load_eval raises
+    """Every anchor of benchmarks/evalsets/web_gold_eval.json is found in its page (load_eval raises
     otherwise); 20+ Japanese pages, none of them a tuning page."""
-    from filters.web.extraction_quality import GOLD_PAGES
+    from benchmarks.evalsets.web_extraction import GOLD_PAGES
 
     assert len(evaluation) >= 20 and {p.kind for p in evaluation} == {"html", "feed"}
     assert sum(p.kind == "html" for p in evaluation) >= 6
@@ -77,7 +77,7 @@ def test_evaluation_gold_resolves_on_every_page_and_is_not_the_tuning_set(evalua
 
 
 def test_gold_anchor_that_is_not_on_the_page_is_an_error():
-    from filters.web.extraction_quality import AnchorError, gold_from_anchors
+    from benchmarks.evalsets.web_extraction import AnchorError, gold_from_anchors
 
     rendered = "見出し\n本文の一文目です。\n本文の二文目です。\n© 2009"
     assert gold_from_anchors(rendered, [["本文の一", "二文目です。"]]) == "本文の一文目です。\n本文の二文目です。"
@@ -87,7 +87,7 @@ def test_gold_anchor_that_is_not_on_the_page_is_an_error():
 
 
 def test_visible_text_is_a_rendering_that_chooses_nothing():
-    from filters.web.extraction_quality import visible_text
+    from benchmarks.evalsets.web_extraction import visible_text
 
     page = ("<html><head><title>T</title><style>p{}</style></head><body><nav>メニュー</nav>"
             "<p><ruby>漢字<rt>かんじ</rt></ruby>の本文です。</p><footer>© 2009</footer></body></html>")

@@ -16,8 +16,7 @@ import yaml
 from corpus.download import DownloadError, Policy, Target, fetch_one
 from corpus.fetch import fetch_manifest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from loopback_http import LoopbackServer  # noqa: E402
+from benchmarks.harness.loopback_http import LoopbackServer  # noqa: E402
 
 FAST = Policy(retries=4, backoff_s=0.01, connect_timeout_s=2, read_timeout_s=2, concurrency=2)
 

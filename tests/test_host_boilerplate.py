@@ -118,7 +118,7 @@ def test_real_table_layout_template_loses_its_sidebar_and_keeps_each_story(share
     import re
 
     from filters.web.extraction import extract_page, extract_text
-    from filters.web.extraction_quality import load_pages
+    from benchmarks.evalsets.web_extraction import load_pages
 
     (real,) = [html for source, html in load_pages(shared_data / "web").items() if "hukumusume" in source]
     story = re.search(r"<p>\s*(\u3000肉をくわえたイヌが.*?)\s*</p>", real, re.DOTALL).group(1)

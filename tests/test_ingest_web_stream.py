@@ -19,8 +19,7 @@ from data_manifests.demo import web as demo_web
 from filters.web.warc_reader import WarcReader
 from filters.web.warc_stream import HttpStream, RemoteReadError, RewindableStream
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from loopback_http import LoopbackServer  # noqa: E402
+from benchmarks.harness.loopback_http import LoopbackServer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,7 +11,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import bad_inputs as bad
+from benchmarks.evalsets import bad_inputs as bad
 import pyarrow.parquet as pq
 import pytest
 

@@ -80,7 +80,7 @@ def test_script_and_head_text_are_not_page_text():
 def test_shift_jis_news_snippet_without_title_or_lang_passes(shared_data):
     """The 478-character Shift_JIS news snippet of the packed WARC has neither <html lang> nor
     kana in its <title> ("Shift_JIS"): the marker test alone used to drop it."""
-    from filters.web.extraction_quality import load_records
+    from benchmarks.evalsets.web_extraction import load_records
 
     records = load_records(shared_data / "web")
     (page,) = [text for source, (_, text, _) in records.items() if "_chromium_Shift-JIS" in source]

@@ -22,8 +22,8 @@ import pytest
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-import bad_inputs  # noqa: E402
-from test_determinism import differences, outputs  # noqa: E402
+from benchmarks.evalsets import bad_inputs  # noqa: E402
+from benchmarks.harness.run_outputs import differences, outputs  # noqa: E402
 
 pytestmark = pytest.mark.slow
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "JACORPUS_QUIET": "1"}
@@ -68,7 +68,7 @@ def writing(out: Path) -> list[Path]:
 
 def kill_mid_write(args: list[str], work: Path, rank: int) -> list[Path]:
     ready = work / f"ready_{time.monotonic_ns()}"
-    proc = subprocess.Popen([sys.executable, str(HERE / "stage_pause.py"), str(ready), str(rank), "--", *args, *COMMON],
+    proc = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "harness" / "stage_pause.py"), str(ready), str(rank), "--", *args, *COMMON],
                             cwd=work, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)
     try:

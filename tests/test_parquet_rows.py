@@ -6,7 +6,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from corpus.parquet_rows import INVALID_UTF8, UNREADABLE_ROWS, iter_rows
-from tests.bad_parquet import BAD_BYTES, texts_with_bad_row, write_table
+from benchmarks.evalsets.bad_parquet import BAD_BYTES, texts_with_bad_row, write_table
 
 
 def test_one_invalid_utf8_value_flags_only_its_row(tmp_path):

@@ -1,4 +1,4 @@
-"""Precision and recall on the real-data evaluation set (tests/pii_eval_set.py), issue 7's targets."""
+"""Precision and recall on the real-data evaluation set (benchmarks/evalsets/pii_eval_set.py), issue 7's targets."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from filters.pii.detector import PIIDetector
 from filters.pii.options import DEFAULT_ENTITIES, PIIOptions
-from tests.pii_eval_set import build, score
+from benchmarks.evalsets.pii_eval_set import build, score
 
 TARGETS = {"EMAIL": (0.95, 0.98), "PHONE": (0.95, 0.98), "MY_NUMBER": (0.95, 0.98), "CREDIT_CARD": (0.95, 0.98),
            "POSTAL_CODE": (0.95, 0.98), "ADDRESS": (0.0, 0.90)}

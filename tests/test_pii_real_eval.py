@@ -1,4 +1,4 @@
-"""The real-text evaluation (tests/pii_real_set.py): sentences nobody generated, labelled by reading.
+"""The real-text evaluation (benchmarks/evalsets/pii_real_set.py): sentences nobody generated, labelled by reading.
 
 The figures docs/pii.md reports come from `score` on these examples; this test keeps them
 from sliding back. Real text holds little PII, so besides per-type precision/recall it
@@ -11,8 +11,8 @@ import pytest
 
 from filters.pii.detector import PIIDetector
 from filters.pii.options import DEFAULT_ENTITIES, PIIOptions
-from tests.pii_eval_set import score
-from tests.pii_real_set import real_examples, select, written_examples
+from benchmarks.evalsets.pii_eval_set import score
+from benchmarks.evalsets.pii_real_set import real_examples, select, written_examples
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import scale_sample  # noqa: E402
 from ray_cluster import alive, start_cluster  # noqa: E402
-from test_determinism import differences  # noqa: E402
+from benchmarks.harness.run_outputs import differences  # noqa: E402
 
 pytestmark = pytest.mark.slow
 STAGES = ["ingest_web", "ingest_wiki", "ingest_code", "filter", "dedup", "tokenizer", "tokenize"]

@@ -41,7 +41,7 @@ def test_real_pages_lose_their_pipes_gaps_and_paywall_notice(shared_data):
     """hukumusume (a table-layout page: trafilatura wrote it as pipe rows with 30-space gaps)
     and Nikkei (a teaser ending in the members-only notice), both tuning pages."""
     from filters.web.extraction import extract_with_source
-    from filters.web.extraction_quality import bigram_f1, load_gold
+    from benchmarks.evalsets.web_extraction import bigram_f1, load_gold
 
     gold = {name: (page, text) for name, _, page, text in load_gold(shared_data / "web")}
     page, text = gold["readability_hukumusume.expected.html"]

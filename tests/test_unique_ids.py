@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import bad_inputs as bad
+from benchmarks.evalsets import bad_inputs as bad
 import pyarrow.parquet as pq
 
 from corpus.config import ExecutorConfig

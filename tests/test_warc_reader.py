@@ -7,7 +7,7 @@ import collections
 import gzip
 import os
 
-import bad_inputs as bad
+from benchmarks.evalsets import bad_inputs as bad
 import pytest
 
 from filters.web.warc_reader import WarcReader

@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import bad_inputs as bad
+from benchmarks.evalsets import bad_inputs as bad
 import pyarrow.parquet as pq
 import pytest
 from datatrove.data import Document

@@ -5,7 +5,7 @@ fixture WARC's pages, the 7,190 geolonia addresses (real Japanese addresses in h
 full-width writing; in a person's frame they are gold, in a facility's frame or without a
 lot number they are negatives), person names from the stockmark Wikipedia NER sentences.
 The frames are our own templates, so this set checks the rules against their own
-specification: the independent measure is the real-text set (tests/pii_real_set.py). Numbers
+specification: the independent measure is the real-text set (benchmarks/evalsets/pii_real_set.py). Numbers
 nobody may publish (My Number, card, account, phone numbers) are synthetic but valid:
 right check digits, Luhn, issuer ranges, and phone numbers that libphonenumber accepts,
 written in the ways Japanese pages write them. Negatives are the look-alikes that must
@@ -39,7 +39,7 @@ class Example:
     text: str
     gold: list[tuple[int, int, str]] = field(default_factory=list)
     kind: str = ""  # what the example tests: an entity type, `negative:<what>` or `carrier`
-    split: str = ""  # real-text set only: `dev` (tuning) or `test` (tests/pii_real_set.py)
+    split: str = ""  # real-text set only: `dev` (tuning) or `test` (pii_real_set.py)
 
 
 def _fill(template: str, **values: tuple[str, str]) -> Example:

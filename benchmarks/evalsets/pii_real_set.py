@@ -25,7 +25,7 @@ import random
 import re
 from pathlib import Path
 
-from tests.pii_eval_set import Example
+from benchmarks.evalsets.pii_eval_set import Example
 
 HERE = Path(__file__).resolve().parent
 REAL_GOLD = HERE / "pii_real_gold.jsonl"

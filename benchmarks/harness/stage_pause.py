@@ -1,6 +1,6 @@
 """Run the real `jacorpus` CLI, paused in the middle of writing, so a test can SIGKILL it there.
 
-    python tests/stage_pause.py READY_FILE RANK -- ingest web -i ... -o ...
+    python benchmarks/harness/stage_pause.py READY_FILE RANK -- ingest web -i ... -o ...
 
 Nothing in the stage is replaced: the shard writers (`ShardWriter.write`, kept and excluded)
 and the token writer (`_SourceFile.write`) do their work, and only then, at the first
@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def install(ready: Path, rank: int) -> None:

@@ -3,7 +3,7 @@
 Japanese has no spaces, so word-level precision/recall (trafilatura's own evaluation) does
 not apply; we compare multisets of character bigrams of the whitespace-free texts, which
 rewards getting the right passages and penalises boilerplate, whatever the line breaks.
-Used by tests/test_extraction_quality.py and benchmarks/ingest_web.py.
+Used by tests/test_extraction_quality.py and benchmarks/web_extraction_eval.py.
 
 Two gold sets, kept apart (docs/ingest_web.md, "Extraction quality"):
 
@@ -12,7 +12,7 @@ Two gold sets, kept apart (docs/ingest_web.md, "Extraction quality"):
 - evaluation: pages of the packed fixture WARC that no rule was developed on, whose gold we
   wrote by reading each page (guideline in docs/ingest_web.md). Page text belongs to third
   parties and ../shared/data must not be copied into the repository, so the gold file
-  (tests/web_gold_eval.json) holds only anchors: each gold passage is named by its first and
+  (`EVAL_GOLD`, web_gold_eval.json beside this module) holds only anchors: each gold passage is named by its first and
   last few characters in the page's *visible text* (`visible_text`: every text node, one line
   per block element, nothing chosen or dropped), and the gold text is rebuilt from the page
   at scoring time. The human choice, which passages are the page's own content, is all in
@@ -31,6 +31,7 @@ from filters.web.feed_text import is_feed
 from filters.web.http_payload import media_type
 
 _SPACE = re.compile(r"\s+")
+EVAL_GOLD = Path(__file__).resolve().parent / "web_gold_eval.json"
 
 # gold file -> (WARC-X-Fixture-Source suffix of the page in ja_fixture_pages_packed.warc.gz, language)
 GOLD_PAGES = {
