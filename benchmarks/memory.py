@@ -1,4 +1,4 @@
-"""Memory bounds (issue 12): peak RSS of each stage at 1x and 4x input. Every stage streams,
+"""Memory bounds: peak RSS of each stage at 1x and 4x input. Every stage streams,
 so 4x the input must cost about the same memory, not 4x.
 
     python benchmarks/memory.py                   # every stage: ingest web/wiki/code, filter, dedup, tokenizer, tokenize

@@ -1,4 +1,4 @@
-"""Tokenizer benchmarks (issue 9) on the Japanese text in ../shared/data.
+"""Tokenizer benchmarks on the Japanese text in ../shared/data.
 
     python benchmarks/tokenizer.py quality      # train on 90%, evaluate on held-out text, vs anchors
     python benchmarks/tokenizer.py expand       # Llama 2 + 11k / 16k Japanese tokens, held-out wiki

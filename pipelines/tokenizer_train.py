@@ -59,7 +59,7 @@ class Options(Strict):
                     "<|SECRET_AWS_KEY|>) are added too")
     pre_segment: bool = Field(False, description="MeCab (fugashi) word boundaries as piece boundaries (LLM-jp); lowers chars/token")
     max_characters: int = Field(100_000_000, ge=1, description="sample budget in characters (memory bound; ~300 MB UTF-8)")
-    max_sentences: int = Field(5_000_000, ge=1, description="sample budget in sentences (SentencePiece author: 1-10M suffice, #9)")
+    max_sentences: int = Field(5_000_000, ge=1, description="sample budget in sentences (SentencePiece author: 1-10M suffice, google/sentencepiece#9)")
     mix: dict[str, float] | None = Field(
         None, description="character share per source in the sample, e.g. {web: 0.6, wiki: 0.3, code: 0.1}; "
                           "null = as the corpus comes; sources not named are left out")

@@ -1,4 +1,4 @@
-"""Issue 12: hostile inputs through every stage's CLI; each run exits 0, names and counts
+"""Hostile inputs through every stage's CLI; each run exits 0, names and counts
 what it could not use, and loses nothing (in = kept + excluded).
 
 The inputs are made here (benchmarks/evalsets/bad_inputs.py) in a temporary directory. One CLI run per
@@ -135,7 +135,7 @@ def test_web_nul_byte_inside_prose_does_not_reach_the_kept_text(web_run):
 WIKI_CASES = {
     "good.xml": (2, {}),
     "truncated.xml.bz2": (0, {"truncated_dump": 1}),  # one bzip2 block: nothing before the cut decodes
-    "truncated.xml.gz": (2, {"truncated_dump": 1}),  # every complete page before the cut (issue 4)
+    "truncated.xml.gz": (2, {"truncated_dump": 1}),  # every complete page before the cut
     "zero_bytes.xml.bz2": (0, {"not_a_mediawiki_dump": 1}),
     "zero_bytes.xml": (0, {"not_a_mediawiki_dump": 1}),
     "invalid.xml": (2, {"invalid_xml": 4}),

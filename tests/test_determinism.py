@@ -1,4 +1,4 @@
-"""Issue 12: the same inputs and config give byte-identical shards and reports.
+"""The same inputs and config give byte-identical shards and reports.
 
 Each run is a fresh process with its own PYTHONHASHSEED, so anything that leaks set or
 dict-of-hash order into the output shows up. Runs go to the same path one after the

@@ -27,7 +27,7 @@ def _mean_f1(gold, extract) -> float:
 
 
 def test_default_extractor_loses_no_quality_against_datatrove_stock_trafilatura(gold):
-    """Issue 3: no loss of extraction quality against the gold files, compared in the same
+    """No loss of extraction quality against the gold files, compared in the same
     run with trafilatura under datatrove's stock settings (its dedup cache off, so the
     score does not depend on which pages were extracted before)."""
     from trafilatura import extract

@@ -1,4 +1,4 @@
-"""ingest_web reading WARCs straight from a URL (issue 13's stream mode), against a loopback
+"""ingest_web reading WARCs straight from a URL (`jacorpus fetch --stream`), against a loopback
 HTTP server (127.0.0.1 only) that can ignore Range requests or drop the connection."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Precision and recall on the real-data evaluation set (benchmarks/evalsets/pii_eval_set.py), issue 7's targets."""
+"""Precision and recall on the synthetic evaluation set (benchmarks/evalsets/pii_eval_set.py), against the
+per-type targets of benchmarks/pii.py (`TARGETS`)."""
 
 from __future__ import annotations
 

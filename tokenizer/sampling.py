@@ -2,10 +2,10 @@
 
 SentencePiece loads every training sentence into RAM (and several working copies of it),
 so feeding it a whole corpus ends in an out-of-memory kill at tens of millions of
-sentences (google/sentencepiece#680: 70M sentences on 290 GB; #708). Its own remedy,
-`input_sentence_size`, still reads every line first, and its author notes that 1-10M
-sentences give reasonable models (#9). Here the corpus is streamed once and only a
-bounded sample is ever held:
+sentences (google/sentencepiece#680: 70M sentences on 290 GB; google/sentencepiece#708).
+Its own remedy, `input_sentence_size`, still reads every line first, and its author notes
+that 1-10M sentences give reasonable models (google/sentencepiece#9). Here the corpus is
+streamed once and only a bounded sample is ever held:
 
 - every sentence gets a random key; each source keeps the sentences with the smallest keys
   that fit its character and sentence budget (a bottom-k "priority" sample, which is a

@@ -1,4 +1,4 @@
-"""Builders for the bad-input corpus of issue 12: each writes one hostile input file.
+"""Builders for the bad-input corpus: each writes one hostile input file.
 
 The files are made by the tests, in a temporary directory, never stored in the repository.
 Big inputs are cheap to make: a 100 MB line is written in 1 MiB chunks, and compression

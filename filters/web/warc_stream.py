@@ -1,4 +1,4 @@
-"""Reading a WARC from a URL without keeping it on disk (issue 13's stream mode).
+"""Reading a WARC from a URL without keeping it on disk (`jacorpus fetch --stream`).
 
 `jacorpus fetch --stream` writes source manifests whose web paths are URLs. Besides
 reading forward, the WARC reader needs two things from its input: the first bytes (to
@@ -43,7 +43,7 @@ class HttpStream(io.RawIOBase):
                  resumes: int = 3, backoff_s: float = 1.0):
         super().__init__()
         self.url = url
-        self.timeout = (connect_timeout_s, read_timeout_s)  # never a hang (issue 13)
+        self.timeout = (connect_timeout_s, read_timeout_s)  # a stalled server fails the read, never hangs the task
         self.resumes_left = resumes
         self.backoff_s = backoff_s
         self.position = 0
