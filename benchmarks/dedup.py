@@ -1,10 +1,12 @@
-"""Dedup benchmark (issue 8): signature throughput against datatrove's stock
-MinhashDedupSignature for Japanese, planted near-duplicates from real text, peak RSS.
+"""Dedup benchmark: signature throughput against datatrove's MinhashDedupSignature (hashing
+character 5-grams as ours does, the fair baseline, and in its stock form, SudachiPy word
+5-grams), planted near-duplicates from real text, peak RSS.
 
     python benchmarks/dedup.py                 # everything (a few minutes on 2 cores)
     python benchmarks/dedup.py --only speed    # or: planted, memory
+    python benchmarks/dedup.py --quick         # every part once, at a small size (CI: a broken baseline shows)
 
-Needs ../shared/data, and for the baseline datatrove's Japanese word tokenizer:
+Needs ../shared/data, and for the stock baseline datatrove's Japanese word tokenizer:
 `pip install sudachipy sudachidict_core`. Throughput is MB of UTF-8 text per CPU second of
 this process (numpy's element-wise operations and SudachiPy are single-threaded), so it is
 per core and other load on a shared machine does not count; medians over --repeats.
@@ -34,12 +36,13 @@ from datatrove.pipeline.dedup.exact_dedup import ExactDedupSignature
 from datatrove.pipeline.dedup.minhash import MinhashConfig, MinhashDedupSignature
 from datatrove.utils.hashing import HashConfig
 
+from benchmarks.baselines import datatrove_char_minhash
+from benchmarks.evalsets.planted_duplicates import plant, true_jaccard
 from corpus.config import ExecutorConfig
 from corpus.schema import SCHEMA, document_to_row, row_to_document
 from corpus.stage import StageContext, run_stage
 from filters.dedup.char_minhash import CharMinhashSignature
 from filters.dedup.exact import exact_dedup_config
-from filters.dedup.planted import plant, true_jaccard
 from filters.dedup.priority import SourcePriority
 from filters.dedup.s_curve import merge_probability
 from pipelines.dedup import STAGE, Options, minhash_config
@@ -83,8 +86,8 @@ def time_run(make_step, docs: list[Document], repeats: int) -> float:
     return statistics.median(times)
 
 
-def bench_speed(repeats: int) -> dict:
-    texts = kwdlc_documents()
+def bench_speed(repeats: int, documents: int | None = None) -> dict:
+    texts = kwdlc_documents()[:documents]
     docs = [Document(text=t, id=str(i), metadata={"source": "web"}) for i, t in enumerate(texts)]
     megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     # stock: datatrove's defaults (word 5-grams, 14 x 8) with SudachiPy for Japanese; sha1 because
@@ -95,6 +98,9 @@ def bench_speed(repeats: int) -> dict:
     results = {"input_mb": round(megabytes, 3), "documents": len(docs)}
     stock_s = time_run(lambda tmp: MinhashDedupSignature(tmp, stock_cfg, language="jpn"), docs, max(1, repeats // 2))
     results["stock_datatrove_jpn_words_14x8"] = round(megabytes / stock_s, 3)
+    # fair: the same datatrove step hashing character 5-grams, the shingles ours hashes
+    fair_s = time_run(lambda tmp: datatrove_char_minhash(tmp, stock_cfg), docs, repeats)
+    results["datatrove_chars_14x8"] = round(megabytes / fair_s, 3)
     for label, bands, rows in (("ours_chars_14x8", 14, 8), ("ours_chars_40x20_swallow", 40, 20)):
         cfg = minhash_config(Options(bands=bands, rows_per_band=rows))
         seconds = time_run(lambda tmp, cfg=cfg: CharMinhashSignature(tmp, cfg), docs, repeats)
@@ -108,6 +114,7 @@ def bench_speed(repeats: int) -> dict:
         return Both()
 
     results["ours_signature_pass_14x8_plus_exact"] = round(megabytes / time_run(with_exact, docs, repeats), 2)
+    results["ratio_14x8_vs_datatrove_chars"] = round(results["ours_chars_14x8"] / results["datatrove_chars_14x8"], 1)
     results["ratio_14x8_vs_stock"] = round(results["ours_chars_14x8"] / results["stock_datatrove_jpn_words_14x8"], 1)
     return results
 
@@ -265,12 +272,16 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--pairs", type=int, default=1000, help="planted pairs (at most one per real text chunk, ~1000)")
     parser.add_argument("--docs", type=int, default=4000, help="distinct documents at 1x for the memory run")
+    parser.add_argument("--quick", action="store_true",
+                        help="every part once at a small size: checks that ours and the baselines still run, measures nothing")
     args = parser.parse_args()
+    if args.quick:
+        args.repeats, args.pairs, args.docs = 1, 40, 200
     if not DATA.is_dir():
         sys.exit(f"real data not found at {DATA}")
     results = {}
     if args.only in (None, "speed"):
-        results["signature_mb_per_s_per_core"] = bench_speed(args.repeats)
+        results["signature_mb_per_s_per_core"] = bench_speed(args.repeats, 20 if args.quick else None)
         print(json.dumps(results["signature_mb_per_s_per_core"], indent=1), flush=True)
     if args.only in (None, "planted"):
         results["planted"] = bench_planted(args.pairs)

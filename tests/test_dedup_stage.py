@@ -19,7 +19,7 @@ from corpus.config import ExecutorConfig
 from corpus.schema import SCHEMA, document_to_row, row_to_document
 from corpus.stage import StageContext, StaleStageError, run_stage
 from filters.dedup.char_minhash import CharMinhashSignature
-from filters.dedup.planted import plant, true_jaccard
+from benchmarks.evalsets.planted_duplicates import plant, true_jaccard
 from pipelines.dedup import STAGE, Options
 
 ARTICLE = (
@@ -179,7 +179,7 @@ def test_options_reject_unknown_keys_and_repeated_sources():
 
 
 def test_planted_near_duplicates_from_real_text_are_found_without_false_merges(tmp_path, shared_data):
-    """Issue 8: recall >= 0.95 for pairs at Jaccard >= 0.85, no merge below 0.5 (small sample;
+    """Recall >= 0.95 for pairs at Jaccard >= 0.85, no merge below 0.5 (small sample;
     benchmarks/dedup.py runs the large one)."""
     lines = (shared_data / "text" / "kwdlc_web_leads.jsonl").read_text(encoding="utf-8").splitlines()
     leads = [json.loads(line)["text"] for line in lines]
