@@ -195,7 +195,7 @@ def main() -> int:
         [*ours_chains, ("datatrove Gopher+FineWeb+Gopher, FineWeb-2 jpn (spaCy/Sudachi)", fineweb2_steps, baseline_texts)],
         args.repeats)
 
-    from filters.quality.word_tokenizer import register_japanese_word_tokenizer
+    from benchmarks.baselines import register_japanese_word_tokenizer
 
     register_japanese_word_tokenizer()
     (base_fugashi,) = measure([("datatrove Gopher+FineWeb+Gopher, FineWeb-2 jpn (fugashi)", fineweb2_steps, baseline_texts)],

@@ -31,7 +31,6 @@ from filters.quality.cleanup import TextCleanup
 from filters.quality.document_size import DocumentSizeFilter
 from filters.quality.options import CleanupOptions, QualityOptions
 from filters.quality.report import read_figures, rule_figures
-from filters.quality.word_tokenizer import register_japanese_word_tokenizer
 
 
 class Options(Strict):
@@ -51,7 +50,6 @@ class Options(Strict):
 
 def build(ctx: StageContext) -> list:
     o: Options = ctx.options  # type: ignore[assignment]
-    register_japanese_word_tokenizer()  # datatrove steps added to this pipeline get fugashi for `ja`
     excluded = _exclusion_writers(ctx, o.pii)  # steps before the masker: what they drop is masked too
     steps: list = [document_reader(ctx), ExcludeMarked(exclusion_writer=excluded("reader"))]
     if o.max_document_chars is not None:

@@ -1,27 +1,12 @@
-"""fugashi as datatrove's Japanese word tokenizer, and the noun-ratio rule on one MeCab pass."""
+"""The noun-ratio rule on one MeCab pass (fugashi for datatrove's baselines: tests/test_benchmark_baselines.py)."""
 
 from __future__ import annotations
 
 from datatrove.data import Document
-from datatrove.utils.text import split_into_words
-from datatrove.utils.word_tokenizers import load_word_tokenizer
 
 from filters.quality.analysis import analysis_of
 from filters.quality.noun_ratio import NounRatioFilter, noun_ratio
-from filters.quality.word_tokenizer import FugashiWordTokenizer, pos_counts, register_japanese_word_tokenizer
-
-
-def test_registration_makes_datatrove_use_fugashi_for_japanese():
-    register_japanese_word_tokenizer()
-    for code in ("ja", "jpn", "jpn_Jpan"):
-        assert isinstance(load_word_tokenizer(code), FugashiWordTokenizer)
-    assert split_into_words("今日は良い天気です。", "jpn_Jpan") == ["今日", "は", "良い", "天気", "です", "。"]
-
-
-def test_sentence_spans_cover_the_sentences():
-    text = "一文目です。二文目！\n三文目"
-    spans = FugashiWordTokenizer().span_tokenize(text)
-    assert [text[a:b] for a, b in spans] == ["一文目です。", "二文目！", "三文目"]
+from filters.quality.word_tokenizer import pos_counts
 
 
 def test_pos_counts_come_from_one_mecab_pass():

@@ -3,8 +3,7 @@ LLM-jp/HojiChar rules as datatrove filters, and the clean-up that runs before th
 
 Entry points: `filters.quality.chain.quality_steps(options)` (the datatrove steps),
 `filters.quality.cleanup.TextCleanup`, `filters.quality.options.QualityOptions` (every
-threshold with its source), `filters.quality.word_tokenizer.register_japanese_word_tokenizer()`
-(fugashi for datatrove's own `ja` steps), `filters.quality.model_train` / `model_score`
+threshold with its source), `filters.quality.model_train` / `model_score`
 (the optional classifier and character-LM scores), `filters.quality.explain` (one
 document's figures and deciding rule). docs/filter.md describes the rules and their
 measured precision and recall.

@@ -1,12 +1,9 @@
-"""fugashi (MeCab + unidic-lite) as the Japanese word tokenizer, for our rules and for datatrove's.
+"""fugashi (MeCab + unidic-lite) for the rules that need words: one part-of-speech pass.
 
-datatrove assigns Japanese to spaCy's tokenizer, which needs SudachiPy and its
-dictionary and ran at about 0.06 MB/s per core on real web text here (see
-docs/filter.md). fugashi ships its dictionary in a wheel and is ~50x faster. Call
-`register_japanese_word_tokenizer()` once and datatrove's own steps that take a
-`language` (GopherQualityFilter, MinhashDedupSignature, the stats blocks...) use fugashi
-for `ja` / `jpn` / `jpn_Jpan`. Delete the registration when datatrove ships a fast
-Japanese tokenizer of its own.
+fugashi ships its dictionary in a wheel and is ~50x faster than the spaCy/SudachiPy
+tokenizer datatrove assigns to Japanese (docs/filter.md). No pipeline step uses datatrove's
+word tokenizers; the benchmark that runs datatrove's quality filters as a baseline gives
+them fugashi itself (benchmarks/baselines.py).
 
 The part-of-speech pass for the noun-ratio rule asks MeCab for one short field per token
 (an output format defined in a four-line rc file) and counts the lines, which is about
@@ -20,12 +17,6 @@ import tempfile
 from collections import Counter
 from functools import lru_cache
 
-from datatrove.utils.word_tokenizers import WordTokenizer
-
-from filters.quality.analysis import SENTENCE
-
-JAPANESE_CODES = ("ja", "jpn", "jpn_Jpan", "ja_Jpan")
-
 # MeCab output formats, one token per line, nothing for BOS/EOS: a dictionary word prints
 # its left context id (a number, mapped to its POS through left-id.def: cheaper for MeCab
 # than formatting a feature), an unknown word its POS itself (its context id is shared
@@ -38,13 +29,6 @@ def _dicdir() -> str:
     import unidic_lite
 
     return unidic_lite.DICDIR
-
-
-@lru_cache(maxsize=1)
-def _wakati_tagger():
-    import fugashi
-
-    return fugashi.Tagger("-Owakati")
 
 
 @lru_cache(maxsize=1)
@@ -100,38 +84,3 @@ def pos_counts(text: str) -> dict[str, int]:
     for key, n in by_id.items():
         counts[pos_of.get(key, key)] += n
     return dict(counts)
-
-
-class FugashiWordTokenizer(WordTokenizer):
-    """datatrove WordTokenizer over fugashi; sentences are split like our quality rules split them."""
-
-    def __init__(self):
-        super().__init__("ja")
-
-    def word_tokenize(self, text: str) -> list[str]:
-        return _wakati_tagger().parse(text).split()
-
-    def sent_tokenize(self, text: str) -> list[str]:
-        return [s for s in (m.strip() for m in SENTENCE.findall(text)) if s]
-
-    def span_tokenize(self, text: str) -> list[tuple[int, int]]:
-        spans = []
-        for match in SENTENCE.finditer(text):
-            start, end = match.span()
-            while start < end and text[start].isspace():
-                start += 1
-            while end > start and text[end - 1].isspace():
-                end -= 1
-            if end > start:
-                spans.append((start, end))
-        return spans
-
-
-def register_japanese_word_tokenizer() -> None:
-    """Make datatrove's `load_word_tokenizer("ja")` (and jpn, jpn_Jpan) return fugashi."""
-    from datatrove.utils import word_tokenizers
-
-    factories = word_tokenizers.load_tokenizer_assignments()  # lru-cached dict: mutate in place
-    for code in JAPANESE_CODES:
-        factories[code] = FugashiWordTokenizer
-    word_tokenizers.load_word_tokenizer.cache_clear()
