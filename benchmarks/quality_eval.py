@@ -1,4 +1,4 @@
-"""Precision and recall of the quality filter on labelled real text (tests/data/quality_labels.jsonl).
+"""Precision and recall of the quality filter on labelled real text (benchmarks/evalsets/quality_labels.jsonl).
 
 Each labelled document goes through what the filter stage does to a web page: the clean-up
 (normalisation, boilerplate lines, footer) and every quality rule with its default
@@ -32,7 +32,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT))
 
 
 def decide(text: str, options=None) -> tuple[str | None, list[str], dict]:
@@ -78,7 +78,7 @@ def auc(scores: list[float], positive: list[bool]) -> float:
 
 
 def evaluate(shared_data: Path, split: str | None) -> dict:
-    from quality_eval_set import labelled_documents
+    from benchmarks.evalsets.quality_eval_set import labelled_documents
 
     rows = labelled_documents(shared_data, split)
     junk = {r["id"] for r in rows if r["label"] == "junk"}
@@ -193,7 +193,7 @@ def train_models(shared_data: Path, out: Path, held_out: str = "test") -> list[s
     import json
     import tempfile
 
-    from quality_eval_set import labelled_documents, load_labels
+    from benchmarks.evalsets.quality_eval_set import labelled_documents, load_labels
 
     from filters.quality.model_train import read_corpus, train
 

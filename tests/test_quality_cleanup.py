@@ -161,7 +161,7 @@ def test_layout_lines_of_symbols_alone_are_removed_and_counted():
 
 
 def test_a_mail_magazine_keeps_its_prose_and_loses_its_separator_rules(shared_data):
-    from quality_eval_set import document
+    from benchmarks.evalsets.quality_eval_set import document
 
     text = document(shared_data, "feed:tests/SHIFT_JIS/1affliate.com.xml")  # real, from the fixture WARC
     cleaned = TextCleanup(CleanupOptions()).clean(text)

@@ -12,7 +12,7 @@ import re
 
 import pytest
 from datatrove.data import Document
-from web_fixture_pages import html_of, page, table_rows
+from benchmarks.evalsets.web_fixture_pages import html_of, page, table_rows
 
 from filters.quality.analysis import analysis_of
 from filters.quality.chain import quality_filters
@@ -358,7 +358,7 @@ def test_chinese_prose_still_fails_the_hiragana_rule(shared_data):
 
 
 def test_a_mail_magazine_with_separator_rules_passes_the_repetition_rules(shared_data):
-    from quality_eval_set import document
+    from benchmarks.evalsets.quality_eval_set import document
 
     text = document(shared_data, "feed:tests/SHIFT_JIS/1affliate.com.xml")  # 90 separator lines of ━ and ＝
     assert family_rule("repetition", text) is None
@@ -371,7 +371,7 @@ def test_a_mail_magazine_with_separator_rules_passes_the_repetition_rules(shared
 
 @pytest.mark.slow  # ingests the jawiki slice (~10 s)
 def test_jawiki_articles_with_long_lists_of_names_pass_the_script_and_sentence_rules(shared_data):
-    from quality_eval_set import document
+    from benchmarks.evalsets.quality_eval_set import document
 
     # dev2 articles the page-wide measures dropped: a biography with its works, a prefecture with its lists,
     # an essay article whose headings had no 。

@@ -1,4 +1,4 @@
-"""Text of the real pages in ../shared/data/web/ja_fixture_pages_packed.warc.gz, read by tests.
+"""Text of the real pages in ../shared/data/web/ja_fixture_pages_packed.warc.gz, read by the quality evaluation set and tests.
 
 Each HTTP response is decoded with the charset the fixture records (`WARC-X-Expected-Charset`)
 and its text extracted with the project's own extractor (`filters.web.extraction`, as ingest

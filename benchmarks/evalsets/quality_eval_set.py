@@ -1,6 +1,6 @@
 """The labelled quality set: real Japanese documents from ../shared/data, rebuilt by id.
 
-`tests/data/quality_labels.jsonl` holds one line per document: its id, its split, the
+`quality_labels.jsonl` (beside this module) holds one line per document: its id, its split, the
 label a person gave it after reading it (`clean`: worth pre-training on; `junk`: should
 be excluded) and the reason, each split's labels written before any filter ran on it
 (guideline and splits: docs/filter.md, "Measured on labelled real text"; `test` is the
@@ -30,9 +30,9 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from web_fixture_pages import fixture_pages
+from benchmarks.evalsets.web_fixture_pages import fixture_pages
 
-LABELS = Path(__file__).with_name("data") / "quality_labels.jsonl"
+LABELS = Path(__file__).with_name("quality_labels.jsonl")
 
 
 def load_labels(path: Path = LABELS) -> list[dict]:
@@ -50,7 +50,7 @@ def _wiki_articles(dump: Path, options: tuple[str, ...] = ()) -> dict[str, str]:
 
     with tempfile.TemporaryDirectory() as out:
         subprocess.run([sys.executable, "-m", "corpus.cli", "ingest", "wiki", "-i", str(dump), "-o", out, "-q", *options],
-                       check=True, capture_output=True, cwd=Path(__file__).resolve().parent.parent)
+                       check=True, capture_output=True, cwd=Path(__file__).resolve().parents[2])
         articles = {}
         for shard in sorted(Path(out, "shards").glob("*.parquet")):
             for row in pq.read_table(shard, columns=["id", "text"]).to_pylist():
