@@ -65,18 +65,36 @@ def unpack_metadata(meta: dict | None) -> dict:
     return out
 
 
-def metadata_rows(where: str | Path | Iterable[str | Path], only_reason: str | None = None) -> Iterator[dict]:
+def metadata_rows(where: str | Path | Iterable[str | Path], only_reason: str | None = None,
+                  fields: tuple[str, ...] | None = None) -> Iterator[dict]:
     """Each row's metadata (`unpack_metadata`), over files or shard folders; with `only_reason`,
-    only the excluded rows with that reason (filtered in Arrow, before any JSON is parsed)."""
+    only the excluded rows with that reason (filtered in Arrow, before any JSON is parsed);
+    with `fields`, only those metadata columns are read (`extra` only when named)."""
     import pyarrow.compute as pc
 
+    columns = [f"metadata.{f}" for f in fields] if fields else ["metadata"]
+    if fields and only_reason is not None and "reason" not in fields:
+        columns.append("metadata.reason")
     for path in _files(where):
-        for batch in iter_batches(path, ["metadata"]):
+        for batch in iter_batches(path, columns):
             meta = batch.column(0)
             if only_reason is not None:
                 meta = meta.filter(pc.fill_null(pc.equal(meta.field("reason"), only_reason), False))
             for row in meta.to_pylist():
                 yield unpack_metadata(row)
+
+
+def find_row(where: str | Path | Iterable[str | Path], doc_id: str) -> tuple[Path, dict] | None:
+    """The first row whose `id` is `doc_id` (every column, metadata as stored) and its file;
+    ids are compared in Arrow, batch by batch, so a miss costs no Python objects."""
+    import pyarrow.compute as pc
+
+    for path in _files(where):
+        for batch in iter_batches(path):
+            hits = batch.filter(pc.equal(batch.column("id"), doc_id))
+            if hits.num_rows:
+                return path, hits.to_pylist()[0]
+    return None
 
 
 def rows(where: str | Path | Iterable[str | Path], columns: tuple[str, ...] | None = ("text", "id", "metadata"),

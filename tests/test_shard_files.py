@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 from datatrove.data import Document
 
 from corpus.schema import SCHEMA, document_to_row
-from corpus.shard_files import column_values, metadata_rows, parquet_files, read_texts, rows, unpack_metadata
+from corpus.shard_files import column_values, find_row, metadata_rows, parquet_files, read_texts, rows, unpack_metadata
 
 
 def write(path, docs: list[Document], row_group_size: int = 2) -> None:
@@ -55,3 +55,14 @@ def test_read_texts_reads_txt_jsonl_and_parquet_and_caps_characters(tmp_path):
     paths = [tmp_path / "a.txt", tmp_path / "b.jsonl", tmp_path / "c.parquet"]
     assert read_texts(paths) == ["一行目\n二行目", "ジェイソン", "文字列", "パーケット"]
     assert read_texts(paths, max_chars=9) == ["一行目\n二行目", "ジェ"]
+
+
+def test_metadata_fields_are_read_alone_and_a_row_is_found_by_id(tmp_path):
+    docs = [Document(text="x", id=str(i), metadata={"figures": {"f": float(i)}, "reason": "r" if i % 2 else None,
+                                                     "excluded_by": "step", "kept_in_extra": i}) for i in range(5)]
+    write(tmp_path / "a.parquet", docs)
+    assert list(metadata_rows(tmp_path, only_reason="r", fields=("figures",))) == [
+        {"figures": {"f": 1.0}, "reason": "r"}, {"figures": {"f": 3.0}, "reason": "r"}]  # no extra unless named
+    path, row = find_row(tmp_path, "3")
+    assert path == tmp_path / "a.parquet" and row["text"] == "x" and row["metadata"]["excluded_by"] == "step"
+    assert find_row(tmp_path, "nope") is None

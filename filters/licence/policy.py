@@ -173,7 +173,7 @@ def rejected_ids(excluded_dir: Path, limit: int = 50) -> dict[str, int]:
     from corpus.shard_files import metadata_rows
 
     counts: Counter = Counter()
-    for meta in metadata_rows(excluded_dir, only_reason=REASON):
+    for meta in metadata_rows(excluded_dir, only_reason=REASON, fields=("extra",)):
         counts[meta.get("licence_rejected") or UNKNOWN] += 1
     top = dict(counts.most_common(limit))
     rest = sum(counts.values()) - sum(top.values())

@@ -25,15 +25,12 @@ MODEL_FIGURES = ("quality_score", "lm_perplexity")
 
 def find_document(stage_dir: Path, doc_id: str) -> tuple[dict, bool]:
     """(row as a dict, whether it was excluded) for `doc_id` in the stage's shards."""
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
+    from corpus.shard_files import find_row
 
     for excluded, folder in ((False, "shards"), (True, "excluded")):
-        for path in sorted((stage_dir / folder).rglob("*.parquet")):
-            table = pq.read_table(path)
-            hits = table.filter(pc.equal(table.column("id"), doc_id))
-            if hits.num_rows:
-                return hits.to_pylist()[0], excluded
+        found = find_row(stage_dir / folder, doc_id)
+        if found is not None:
+            return found[1], excluded
     raise ConfigError(f"{doc_id}: not found in {stage_dir}/shards or {stage_dir}/excluded")
 
 

@@ -81,12 +81,14 @@ def read_corpus(paths: list[str], chunk_chars: int = 3000, licence: str | None =
     for path in (f for p in paths for f in _files(Path(p))):
         licences: set[str] = set()
         if path.suffix == ".parquet":
-            import pyarrow.parquet as pq
+            from corpus.shard_files import rows
 
-            table = pq.read_table(path)
-            texts = table.column("text").to_pylist()
-            if "metadata" in table.column_names:  # our shard schema: the licence travels in metadata
-                licences = {m.get("licence") for m in table.column("metadata").to_pylist() if m and m.get("licence")}
+            texts = []
+            for row in rows(path, columns=None):
+                texts.append(row.get("text"))
+                meta = row.get("metadata")  # our shard schema: the licence travels in metadata
+                if isinstance(meta, dict) and meta.get("licence"):
+                    licences.add(meta["licence"])
         elif path.suffix == ".jsonl":
             texts = [json.loads(line)["text"] for line in path.open(encoding="utf-8") if line.strip()]
         else:

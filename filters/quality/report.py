@@ -22,19 +22,16 @@ PERCENTILES = (1, 5, 25, 50, 75, 95, 99)
 
 def read_figures(folders: list[Path]) -> tuple[dict[str, list[float]], Counter]:
     """All `metadata.figures` values by figure name, and (excluded_by, reason) counts, from parquet shards."""
-    import pyarrow.parquet as pq
+    from corpus.shard_files import metadata_rows
 
     values: dict[str, list[float]] = defaultdict(list)
     reasons: Counter = Counter()
-    for folder in folders:
-        for path in sorted(Path(folder).glob("**/*.parquet")):
-            table = pq.read_table(path, columns=["metadata.figures", "metadata.excluded_by", "metadata.reason"])
-            for row in table.to_pylist():
-                for name, value in row.get("figures") or []:
-                    if value is not None:
-                        values[name].append(value)
-                if row.get("reason"):
-                    reasons[(row.get("excluded_by"), row["reason"])] += 1
+    for meta in metadata_rows(folders, fields=("figures", "excluded_by", "reason")):
+        for name, value in (meta.get("figures") or {}).items():
+            if value is not None:
+                values[name].append(value)
+        if meta.get("reason"):
+            reasons[(meta.get("excluded_by"), meta["reason"])] += 1
     return values, reasons
 
 
