@@ -15,15 +15,11 @@ from pathlib import Path
 import pyarrow.compute as pc
 from datatrove.utils.stats import PipelineStats
 
-from corpus.shard_files import iter_batches
+from corpus.shard_files import iter_batches, parquet_files
 
 
 class AccountingError(RuntimeError):
     """A stage lost or invented documents."""
-
-
-def parquet_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*.parquet")) if folder.is_dir() else []
 
 
 def summarize_shards(folder: Path) -> dict:

@@ -1,6 +1,6 @@
 """The dedup stage's report figures, read back from the shards it wrote.
 
-What a user checks after dedup (issue 8): how many duplicates each source lost and to
+What a user checks after dedup: how many duplicates each source lost and to
 which source (a web page that copied Wikipedia loses to the article), how big clusters
 are, a few removed/kept pairs with their estimated Jaccard to judge the threshold by eye,
 and the S-curve of the setting that produced them.
@@ -8,15 +8,14 @@ and the S-curve of the setting that produced them.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from corpus.accounting import merge_task_stats, parquet_files, step_stats
+from corpus.accounting import merge_task_stats, step_stats
+from corpus.shard_files import iter_batches, metadata_rows, parquet_files, unpack_metadata
 from filters.dedup.decisions import EXACT, JACCARD_FIGURE, NEAR
 from filters.dedup.s_curve import s_curve_table
 
@@ -30,9 +29,8 @@ def _bin_label(lo: int, hi: int) -> str:
 def cluster_size_histogram(kept_dir: Path) -> dict[str, int]:
     """Kept documents by `minhash_cluster_size` (1 = no duplicate found)."""
     counts: Counter = Counter()
-    for path in parquet_files(kept_dir):
-        for batch in pq.ParquetFile(path, pre_buffer=False).iter_batches(columns=["metadata"], batch_size=65536):
-            counts.update(v or 1 for v in batch.column(0).field("minhash_cluster_size").to_pylist())
+    for meta in metadata_rows(kept_dir, fields=("minhash_cluster_size",)):
+        counts[meta.get("minhash_cluster_size") or 1] += 1
     out = {}
     for lo, hi in _SIZE_BINS:
         n = sum(c for size, c in counts.items() if lo <= size <= hi)
@@ -45,21 +43,15 @@ def _excluded_rows(excluded_dir: Path) -> list[dict]:
     """One small dict per excluded document (no text: there may be millions)."""
     rows = []
     for path in parquet_files(excluded_dir):
-        table = pq.read_table(path, columns=["id", "metadata"])
-        if table.num_rows == 0:
-            continue
-        meta = table.column("metadata").combine_chunks()
-        for doc_id, source, reason, extra, figures in zip(
-            table.column("id").to_pylist(), meta.field("source").to_pylist(),
-            meta.field("reason").to_pylist(), meta.field("extra").to_pylist(), meta.field("figures").to_pylist(),
-        ):
-            extra = json.loads(extra) if extra else {}
-            rows.append({
-                "id": doc_id, "source": source or "unknown", "reason": reason,
-                "duplicate_of": extra.get("duplicate_of"), "duplicate_of_source": extra.get("duplicate_of_source"),
-                "duplicate_in": extra.get("duplicate_in"),
-                "jaccard": dict(figures or []).get(JACCARD_FIGURE),
-            })
+        for batch in iter_batches(path, ["id", "metadata.source", "metadata.reason", "metadata.extra", "metadata.figures"]):
+            for row in batch.to_pylist():
+                meta = unpack_metadata(row["metadata"])
+                rows.append({
+                    "id": row["id"], "source": meta.get("source") or "unknown", "reason": meta.get("reason"),
+                    "duplicate_of": meta.get("duplicate_of"), "duplicate_of_source": meta.get("duplicate_of_source"),
+                    "duplicate_in": meta.get("duplicate_in"),
+                    "jaccard": (meta.get("figures") or {}).get(JACCARD_FIGURE),
+                })
     return rows
 
 
@@ -68,7 +60,7 @@ def _texts(folder: Path, ids: set[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     wanted = pa.array(sorted(ids), type=pa.string())
     for path in parquet_files(folder) if ids else []:
-        for batch in pq.ParquetFile(path, pre_buffer=False).iter_batches(columns=["id", "text"], batch_size=4096):
+        for batch in iter_batches(path, ["id", "text"], batch_size=4096):
             hits = batch.filter(pc.is_in(batch.column("id"), value_set=wanted))
             found.update(zip(hits.column("id").to_pylist(), hits.column("text").to_pylist()))
     return found
