@@ -2,6 +2,7 @@
 
     python benchmarks/tokenizer.py quality      # train on 90%, evaluate on held-out text, vs anchors
     python benchmarks/tokenizer.py expand       # Llama 2 + 11k / 16k Japanese tokens, held-out wiki
+    python benchmarks/tokenizer.py --quick      # all three on a tenth of the text, small vocabularies (CI)
     python benchmarks/tokenizer.py throughput   # tokenize stage vs datatrove's MegatronDocumentTokenizer
     python benchmarks/tokenizer.py all --json   # everything, one JSON object per result
 
@@ -160,7 +161,7 @@ def print_rows(title: str, rows: list[dict], as_json: bool) -> None:
 
 # -- quality: trained tokenizers against SentencePiece defaults and the anchors -------------
 
-def quality(docs: list[dict], as_json: bool, work: Path) -> list[dict]:
+def quality(docs: list[dict], as_json: bool, work: Path, vocab_size: int = 32000) -> list[dict]:
     import sentencepiece as spm
 
     from corpus.stage import StageContext, run_stage
@@ -175,7 +176,7 @@ def quality(docs: list[dict], as_json: bool, work: Path) -> list[dict]:
     prefix = work / "spm_defaults"
     spm.SentencePieceTrainer.train(
         sentence_iterator=iter([s for d in train for s in split_sentences(d["text"])]), model_prefix=str(prefix),
-        vocab_size=32000, minloglevel=2, num_threads=os.cpu_count() or 1,
+        vocab_size=vocab_size, minloglevel=2, num_threads=os.cpu_count() or 1,
     )
     rows.append(row("sentencepiece defaults (unigram)", load_tokenizer(f"{prefix}.model"), held,
                     {"train_s": round(time.time() - start, 1)}))
@@ -187,7 +188,8 @@ def quality(docs: list[dict], as_json: bool, work: Path) -> list[dict]:
     }
     for name, options in variants.items():
         folder = work / re.sub(r"\W+", "_", name)
-        ctx = StageContext(name="tokenizer", stage_dir=folder, inputs=inputs, options=Options(**options), quiet=True)
+        ctx = StageContext(name="tokenizer", stage_dir=folder, inputs=inputs,
+                           options=Options(vocab_size=vocab_size, **options), quiet=True)
         report = run_stage(STAGE, ctx)
         rows.append(row(name, load_tokenizer(folder / "tokenizer.model"), held, {
             "train_s": report["figures"]["train_seconds"], "tokenizer_json_identical": report["figures"]["tokenizer_json_identical"],
@@ -200,14 +202,14 @@ def quality(docs: list[dict], as_json: bool, work: Path) -> list[dict]:
 
 # -- expand: Llama 2 + Japanese pieces --------------------------------------------------
 
-def expand_llama2(docs: list[dict], as_json: bool, work: Path) -> list[dict]:
+def expand_llama2(docs: list[dict], as_json: bool, work: Path, sizes: tuple[int, ...] = (11000, 16000)) -> list[dict]:
     from tokenizer.backends import load_tokenizer
     from tokenizer.expand import ExpandConfig, expand
 
     train, held = split(docs)
     base = DATA / "tokenizers" / "llama2.model"
     rows = [row("llama2 (base)", load_tokenizer(base), held)]
-    for n in (11000, 16000):
+    for n in sizes:
         start = time.time()
         record = expand(base, work / f"llama2_{n}", texts=[d["text"] for d in train], config=ExpandConfig(new_tokens=n))
         rows.append(row(f"llama2 + {n} Japanese", load_tokenizer(work / f"llama2_{n}" / "tokenizer.model"), held, {
@@ -277,6 +279,9 @@ def main() -> int:
     parser.add_argument("which", nargs="?", default="all", choices=["quality", "expand", "throughput", "all"])
     parser.add_argument("--json", action="store_true", help="one JSON object per result")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true",
+                        help="a tenth of the documents, 8k vocabularies (the JIS set needs 7k), one repeat: "
+                             "checks that ours and the baselines still run, measures nothing")
     args = parser.parse_args()
     # set before `tokenizers` starts its thread pool: the baseline must not use more cores than ours
     os.environ.setdefault("RAYON_NUM_THREADS", "1")
@@ -290,12 +295,14 @@ def main() -> int:
     logger.remove()  # datatrove logs every task at INFO
     logger.add(sys.stderr, level="WARNING")
     docs = japanese_documents(DATA)
+    if args.quick:
+        docs, args.repeats = docs[::10], 1
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         if args.which in ("quality", "all"):
-            quality(docs, args.json, work)
+            quality(docs, args.json, work, vocab_size=8000 if args.quick else 32000)
         if args.which in ("expand", "all"):
-            expand_llama2(docs, args.json, work)
+            expand_llama2(docs, args.json, work, sizes=(1000,) if args.quick else (11000, 16000))
         if args.which in ("throughput", "all"):
             throughput(docs, args.json, work, args.repeats)
     return 0

@@ -1,4 +1,4 @@
-"""Shared fixtures: where the real data lives, and a skip when it is absent."""
+"""Shared fixtures: where the real data lives; when it is absent, a skip here and a failure in CI."""
 
 from __future__ import annotations
 
@@ -15,11 +15,21 @@ if str(ROOT) not in sys.path:
 SHARED_DATA = Path(os.environ.get("JACORPUS_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
+def in_ci() -> bool:
+    """`CI=true` (set by .ci/run, and by every CI service)."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """../shared/data, or skip: real-data tests never run against copies in the repo."""
+    """../shared/data (real-data tests never run against copies in the repo). Without it a
+    developer's run skips those tests; CI fails them, so a CI run cannot pass by skipping
+    what it is there to check."""
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"real data not found at {SHARED_DATA}")
+        message = f"real data not found at {SHARED_DATA} (set JACORPUS_SHARED_DATA)"
+        if in_ci():
+            pytest.fail(f"{message}; CI runs every real-data test", pytrace=False)
+        pytest.skip(message)
     return SHARED_DATA
 
 
