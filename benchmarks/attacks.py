@@ -83,25 +83,6 @@ def snapshot(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def code_tree(root: Path) -> Path:
-    tree = root / "d"
-    tree.mkdir(parents=True)
-    (tree / "LICENSE").write_text("MIT License\n\nPermission is hereby granted, free of charge\n")
-    (tree / "main.py").write_text("def main():\n    return 1\n")
-    return tree
-
-
-def git_repo(root: Path) -> tuple[Path, str]:
-    repo = root / "repo"
-    subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    (repo / "LICENSE").write_text("MIT License\n")
-    subprocess.run(["git", "-C", str(repo), "add", "."], check=True)
-    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.invalid",
-                    "commit", "-qm", "init"], check=True)
-    return repo, subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True,
-                                text=True).stdout.strip()
-
-
 def manifest(d: Path, sources: list[dict]) -> Path:
     path = d / "m.yaml"
     path.write_text(json.dumps({"sources": sources}))  # JSON is YAML
@@ -114,7 +95,7 @@ def manifest(d: Path, sources: list[dict]) -> Path:
 def git_attack(url: str, commit: str, label: str) -> Callable[[Lab], Attack]:
     def run(lab: Lab) -> Attack:
         d = lab.fresh("git")
-        repo, head = git_repo(d)
+        repo, head = bad.git_repo(d)
         pwned = d / "PWNED"
         fill = {"repo": str(repo), "pwned": str(pwned), "head": head}
         m = manifest(d, [{"name": "c", "kind": "code",
@@ -128,7 +109,7 @@ def git_attack(url: str, commit: str, label: str) -> Callable[[Lab], Attack]:
 
 def file_url_when_asked(lab: Lab) -> Attack:
     d = lab.fresh("git_file")
-    repo, head = git_repo(d)
+    repo, head = bad.git_repo(d)
     m = manifest(d, [{"name": "c", "kind": "code", "remote": {"git": [{"url": f"file://{repo}", "commit": head}]}}])
     r = lab.cli("fetch", m, "-o", d / "out", "--allow-file-urls", "-q", cwd=d)
     got = list((d / "out" / "c").glob("*/LICENSE"))
@@ -172,7 +153,7 @@ def overwritten_download(lab: Lab) -> Attack:
 
 def local_sha256(lab: Lab) -> Attack:
     d = lab.fresh("local_sha")
-    tree = code_tree(d)
+    tree = bad.licensed_tree(d)
     m = manifest(d, [{"name": "c", "kind": "code", "paths": [str(tree)], "sha256": {"main.py": "ab" * 32}}])
     fetch = lab.cli("fetch", m, "-o", d / "out", cwd=d)
     (d / "pipe.yaml").write_text(f"run_dir: {d / 'RUN'}\nsources: [m.yaml]\n")
@@ -189,7 +170,7 @@ def local_sha256(lab: Lab) -> Attack:
 def force_on(label: str, output: Callable[[Path], str], cwd: Callable[[Path], Path]) -> Callable[[Lab], Attack]:
     def run(lab: Lab) -> Attack:
         d = lab.fresh("force")
-        code_tree(d)
+        bad.licensed_tree(d)
         (d / "mine").mkdir()
         (d / "mine" / "thesis.tex").write_text("\\begin{document}")
         (d / "notes.txt").write_text("notes")
@@ -207,7 +188,7 @@ def force_on(label: str, output: Callable[[Path], str], cwd: Callable[[Path], Pa
 def stale(label: str, change: Callable[[Path], list[str]], must_say: str) -> Callable[[Lab], Attack]:
     def run(lab: Lab) -> Attack:
         d = lab.fresh("stale")
-        tree = code_tree(d)
+        tree = bad.licensed_tree(d)
         first = lab.cli("ingest", "code", "-i", tree, "-o", d / "out", "-q", cwd=d)
         extra = change(tree)
         r = lab.cli("ingest", "code", "-i", tree, "-o", d / "out", "-q", *extra, cwd=d)
@@ -223,7 +204,7 @@ HOLDER = ("import sys, time; sys.path.insert(0, {root!r}); from pathlib import P
 
 def concurrent_run(lab: Lab) -> Attack:
     d = lab.fresh("lock")
-    tree = code_tree(d)
+    tree = bad.licensed_tree(d)
     holder = subprocess.Popen([sys.executable, "-c", HOLDER.format(root=str(ROOT)), str(d / "out")])
     try:
         while not (d / "out" / "held").exists():
@@ -239,7 +220,7 @@ def concurrent_run(lab: Lab) -> Attack:
 
 def stale_lock(lab: Lab) -> Attack:
     d = lab.fresh("stale_lock")
-    tree = code_tree(d)
+    tree = bad.licensed_tree(d)
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
     (d / "out" / ".jacorpus").mkdir(parents=True)
@@ -304,7 +285,7 @@ def one_line(label: str, setup: Callable[[Path], list], must_say: str, topic: st
 
 
 def _pipeline(d: Path, text: str) -> list:
-    tree = code_tree(d)
+    tree = bad.licensed_tree(d)
     (d / "m.yaml").write_text(f"sources:\n  - name: c\n    kind: code\n    paths: [{tree}]\n")
     (d / "pipe.yaml").write_text(text.replace("RUN", str(d / "RUN")))
     return ["run", d / "pipe.yaml", "-q"]
@@ -312,7 +293,7 @@ def _pipeline(d: Path, text: str) -> list:
 
 def _file_output(d: Path) -> list:
     (d / "afile").write_text("x")
-    return ["ingest", "code", "-i", code_tree(d), "-o", d / "afile", "-q"]
+    return ["ingest", "code", "-i", bad.licensed_tree(d), "-o", d / "afile", "-q"]
 
 
 def _run_dir_file(d: Path) -> list:
@@ -338,7 +319,7 @@ def disk_full(lab: Lab) -> Attack:
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(small)], capture_output=True).returncode:
         return Attack(ERRORS, "disk full during a stage", None, "not run: mounting a tmpfs needs root", True)
     try:
-        tree = code_tree(d)
+        tree = bad.licensed_tree(d)
         for i in range(30):
             (tree / f"m{i}.py").write_text("".join(f"def f{j}_{i}():\n    return {(i * 600 + j) * 7919 % 1000003}\n"
                                                    for j in range(600)))
@@ -378,7 +359,7 @@ def _filtered(d: Path) -> Path:
 
 def stage_html(lab: Lab) -> Attack:
     d = lab.fresh("html")
-    tree = code_tree(d)
+    tree = bad.licensed_tree(d)
     lab.cli("ingest", "code", "-i", tree, "-o", d / "run" / "ingest_code", "-q", cwd=d)
     lab.cli("report", d / "run", "--html", d / "run.html", cwd=d)
     r = lab.cli("report", d / "run" / "ingest_code", "--html", d / "stage.html", cwd=d)
@@ -418,7 +399,7 @@ ATTACKS: list[Callable[[Lab], Attack]] = [
     one_line("pipeline `run_dir` that is a file", _run_dir_file, "is a file"),
     one_line("`executor: {workers: 0}`", lambda d: _pipeline(d, "run_dir: RUN\nsources: [m.yaml]\nexecutor: {workers: 0}\n"),
              "workers must be -1"),
-    one_line("`--set 'k=[1'`", lambda d: ["ingest", "code", "-i", code_tree(d), "-o", d / "o", "--set", "k=[1"],
+    one_line("`--set 'k=[1'`", lambda d: ["ingest", "code", "-i", bad.licensed_tree(d), "-o", d / "o", "--set", "k=[1"],
              "not valid YAML"),
     one_line("tokenize with a tokenizer that does not exist",
              lambda d: ["tokenize", "-i", _empty_shard(d), "-o", d / "t", "--set", f"tokenizer={d / 'no.model'}", "-q"],
@@ -435,10 +416,11 @@ ATTACKS: list[Callable[[Lab], Attack]] = [
 ]
 
 
-def run_attacks(work: Path, say=print) -> list[Attack]:
+def run_attacks(work: Path, say=print, attacks: list[Callable[[Lab], Attack]] | None = None) -> list[Attack]:
+    """Every attack (default: this module's) in its own folder under `work`, one line each."""
     lab = Lab(work)
     results = []
-    for attack in ATTACKS:
+    for attack in ATTACKS if attacks is None else attacks:
         result = attack(lab)
         results.append(result)
         say(f"[attack] {'held' if result.held else 'FAILED'}: {result.topic}: {result.attack}: {result.outcome}")

@@ -37,7 +37,7 @@ from datatrove.pipeline.dedup.minhash import MinhashConfig, MinhashDedupSignatur
 from datatrove.utils.hashing import HashConfig
 
 from benchmarks.baselines import datatrove_char_minhash
-from benchmarks.evalsets.planted_duplicates import plant, true_jaccard
+from benchmarks.evalsets.planted_duplicates import plant, true_jaccard, with_copies
 from corpus.config import ExecutorConfig
 from corpus.schema import SCHEMA, document_to_row, row_to_document
 from corpus.stage import StageContext, run_stage
@@ -208,11 +208,10 @@ def memory_corpus(folder: Path, documents: int, seed: int) -> tuple[list[str], f
     rng = random.Random(seed)
     sentences = [s for c in real_chunks() for s in c.split("。") if s]
     docs = []
-    for i in range(documents):
-        text = "。".join(rng.choices(sentences, k=40))
+    for i, (text, copy) in enumerate(with_copies(sentences, documents, 40, 10, lambda t: plant(t, 0.01, rng), rng)):
         docs.append(Document(text=text, id=f"web/{i}", metadata={"source": "web"}))
-        if i % 10 == 0:
-            docs.append(Document(text=plant(text, 0.01, rng), id=f"web/{i}-copy", metadata={"source": "web"}))
+        if copy is not None:
+            docs.append(Document(text=copy, id=f"web/{i}-copy", metadata={"source": "web"}))
     inputs = [write_input(folder / f"{k}.parquet", docs[k::4]) for k in range(4)]
     return inputs, sum(len(d.text.encode()) for d in docs) / 1e6
 

@@ -36,6 +36,7 @@ from datatrove.pipeline.dedup.exact_dedup import ExactDedupSignature, ExactFindD
 
 import pipelines.dedup as dedup_stage
 from benchmarks.dedup import DATA, real_chunks, write_input
+from benchmarks.evalsets.planted_duplicates import with_copies
 from corpus.config import ExecutorConfig
 from corpus.stage import StageContext, run_stage
 from filters.dedup.exact import ExactDedupSignatureWithId, ExactFindDedupsById, exact_dedup_config
@@ -47,12 +48,11 @@ STEPS = {"datatrove": (ExactDedupSignature, ExactFindDedups), "ours": (ExactDedu
 def corpus(documents: int, seed: int = 0) -> list[list[Document]]:
     rng = random.Random(seed)
     sentences = [s for c in real_chunks() for s in c.split("。") if s]
-    docs = []
-    for i in range(documents):
-        text = "。".join(rng.choices(sentences, k=10))
+    docs = []  # exact copies up to whitespace; random ids, so hash order is not insertion order
+    for i, (text, copy) in enumerate(with_copies(sentences, documents, 10, 3,
+                                                 lambda t: "\n" + t.replace("。", "。\n", 3) + "  ", rng)):
         docs.append(Document(text=text, id=f"web/{rng.randrange(10**9):09d}-{i}", metadata={"source": "web"}))
-        if i % 3 == 0:
-            copy = "\n" + text.replace("。", "。\n", 3) + "  "
+        if copy is not None:
             docs.append(Document(text=copy, id=f"web/{rng.randrange(10**9):09d}-{i}c", metadata={"source": "web"}))
     rng.shuffle(docs)
     return [docs[k::4] for k in range(4)]

@@ -24,6 +24,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 from benchmarks.evalsets import bad_inputs as bad  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
+import attacks  # noqa: E402
 from attacks import ENV, Attack, Lab, table  # noqa: E402
 
 TREES, WARC, ROWS, NAMES, SECRETS, CHARSET, CHECKPOINT, IDS, MARKUP = (
@@ -234,13 +235,7 @@ ATTACKS: list[Callable[[Lab], Attack]] = [
 
 
 def run_attacks(work: Path, say=print) -> list[Attack]:
-    lab = Lab(work)
-    results = []
-    for attack in ATTACKS:
-        result = attack(lab)
-        results.append(result)
-        say(f"[attack] {'held' if result.held else 'FAILED'}: {result.topic}: {result.attack}: {result.outcome}")
-    return results
+    return attacks.run_attacks(work, say, ATTACKS)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ import argparse
 import email
 import glob
 import os
-import statistics
 import sys
 import sysconfig
 import tarfile
@@ -31,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.harness.timing import median_seconds  # noqa: E402
 from filters.code.licence_detection import detect_licence, is_evidence_file, match_licence_text  # noqa: E402
 from filters.code.secrets import find_secrets  # noqa: E402
 from filters.licence.spdx import normalize  # noqa: E402
@@ -41,12 +41,7 @@ EXPECTED = {"jaconv-0.5.0": "MIT", "six-1.17.0": "MIT", "idna-3.20": "BSD-3-Clau
 
 
 def median_time(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return median_seconds(fn, repeats, time.perf_counter)
 
 
 def sdist_members(archive: Path) -> tuple[dict[str, str], dict[str, str]]:

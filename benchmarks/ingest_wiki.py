@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import statistics
 import sys
 import tempfile
 import time
@@ -35,18 +34,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from benchmarks.harness.timing import median_seconds  # noqa: E402
+
 DEFAULT_DUMP = ROOT.parent / "shared" / "data" / "wiki" / "jawiki_pages-articles_first262pages_2022.xml.bz2"
 RESIDUE = ("{{", "}}", "[[", "]]", "<ref", "</", "&amp;", "&lt;", "{|", "|-", "thumb|", "px|",
            "\ue010", "\ue011", "\ue012", "\ue013")  # and the renderer's private marks
 
 
 def cpu_median(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.process_time()
-        fn()
-        times.append(time.process_time() - start)
-    return statistics.median(times)
+    return median_seconds(fn, repeats, time.process_time)
 
 
 def load_articles(dump: str) -> list:

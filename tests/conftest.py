@@ -33,6 +33,18 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture
+def server(tmp_path):
+    """A loopback file server (benchmarks/harness/loopback_http.py) over `tmp_path/served`."""
+    from benchmarks.harness.loopback_http import LoopbackServer
+
+    served = tmp_path / "served"
+    served.mkdir()
+    s = LoopbackServer(served)
+    yield s
+    s.close()
+
+
 def pytest_collection_modifyitems(config, items):
     try:
         import torch

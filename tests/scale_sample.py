@@ -27,8 +27,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import yaml
 
-from benchmarks.harness.run_outputs import BOOKKEEPING_DIRS, BOOKKEEPING_FILES, outputs
+from benchmarks.harness.run_outputs import BOOKKEEPING_DIRS, BOOKKEEPING_FILES, differences, outputs
 
+STAGES = ["ingest_web", "ingest_wiki", "ingest_code", "filter", "dedup", "tokenizer", "tokenize"]
 WIKI_PAGES = 50
 LEADS = 40  # KWDLC leads in the text source, before copies
 # executor bookkeeping that differs between executors by design (Slurm scripts, the job a
@@ -94,12 +95,16 @@ def write_sample(folder: Path, shared: Path, executor: dict, run_dir: Path) -> P
     return path
 
 
-def run_pipeline(config: Path, env: dict[str, str] | None = None, timeout: float = 900) -> str:
-    """`jacorpus run CONFIG` in its own process; returns its stderr, fails the test on an error."""
+def start_pipeline(config: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """`jacorpus run CONFIG` started in its own process group (so a timeout kills all of it)."""
     root = Path(__file__).resolve().parent.parent
     env = {**(env if env is not None else os.environ), "PYTHONPATH": str(root)}
-    proc = subprocess.Popen([sys.executable, "-m", "corpus.cli", "run", str(config), "--quiet"], cwd=root, env=env,
+    return subprocess.Popen([sys.executable, "-m", "corpus.cli", "run", str(config), "--quiet"], cwd=root, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def finish(proc: subprocess.Popen, timeout: float = 900) -> str:
+    """The run's stderr once it ends; fails the test on an error."""
     try:
         _, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -107,6 +112,20 @@ def run_pipeline(config: Path, env: dict[str, str] | None = None, timeout: float
         raise
     assert proc.returncode == 0, err[-4000:]
     return err
+
+
+def run_pipeline(config: Path, env: dict[str, str] | None = None, timeout: float = 900) -> str:
+    """`jacorpus run CONFIG` in its own process; returns its stderr, fails the test on an error."""
+    return finish(start_pipeline(config, env), timeout)
+
+
+def assert_same_as_local(run: Path, local: Path) -> None:
+    """A scaled-out run kept, excluded and tokenized exactly what the local run did."""
+    found, reference = documents(run), documents(local)
+    for stage in STAGES[:5]:
+        assert found[stage] == reference[stage], f"{stage}: other documents, texts or reasons than local"
+    assert token_files(run) == token_files(local)
+    assert differences(compared_outputs(run), compared_outputs(local)) == []
 
 
 def local_reference(tmp_path_factory, shared: Path) -> tuple[Path, Path]:

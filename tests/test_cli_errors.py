@@ -16,7 +16,9 @@ from corpus.cli import _disk_full, disk_full_message, main
 from corpus.schema import SCHEMA
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_stage_dir import code_tree, one_error_line  # noqa: E402
+from test_stage_dir import one_error_line  # noqa: E402
+
+from benchmarks.evalsets.bad_inputs import licensed_tree  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,7 +29,7 @@ def empty_shard(path: Path) -> Path:
 
 
 def pipeline(tmp_path: Path, text: str) -> Path:
-    (tmp_path / "m.yaml").write_text(f"sources:\n  - name: c\n    kind: code\n    paths: [{code_tree(tmp_path)}]\n")
+    (tmp_path / "m.yaml").write_text(f"sources:\n  - name: c\n    kind: code\n    paths: [{licensed_tree(tmp_path)}]\n")
     path = tmp_path / "pipe.yaml"
     path.write_text(text.replace("RUN", str(tmp_path / "RUN")), encoding="utf-8")
     return path
@@ -67,7 +69,7 @@ def test_duplicate_keys_in_a_source_manifest_or_an_options_file_are_refused(tmp_
 
 
 def test_workers_zero_and_bad_set_values_are_one_line_before_any_file(tmp_path, capsys):
-    tree = code_tree(tmp_path)
+    tree = licensed_tree(tmp_path)
     out = tmp_path / "out"
     assert main(["ingest", "code", "-i", str(tree), "-o", str(out), "--workers", "0"]) == 2
     assert "workers must be -1 (all) or at least 1" in one_error_line(capsys)
@@ -130,7 +132,7 @@ def tiny_filesystem(tmp_path):
 
 
 def test_disk_full_during_a_stage_is_one_line_naming_the_output_and_free_space(tmp_path, tiny_filesystem):
-    tree = code_tree(tmp_path)
+    tree = licensed_tree(tmp_path)
     for i in range(30):  # about 1 MB of code: more than the file system holds
         (tree / f"m{i}.py").write_text("".join(f"def f{j}_{i}():\n    return {j * 7919 % 1000003} * {j}\n"
                                                for j in range(600)))

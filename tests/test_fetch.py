@@ -16,18 +16,10 @@ import yaml
 from corpus.download import DownloadError, Policy, Target, fetch_one
 from corpus.fetch import fetch_manifest
 
+from benchmarks.evalsets import bad_inputs as bad
 from benchmarks.harness.loopback_http import LoopbackServer  # noqa: E402
 
 FAST = Policy(retries=4, backoff_s=0.01, connect_timeout_s=2, read_timeout_s=2, concurrency=2)
-
-
-@pytest.fixture
-def server(tmp_path):
-    root = tmp_path / "www"
-    root.mkdir()
-    s = LoopbackServer(root)
-    yield s
-    s.close()
 
 
 def put(server: LoopbackServer, name: str, size: int = 300_000) -> tuple[bytes, str]:
@@ -96,13 +88,7 @@ def test_manifest_fetch_commoncrawl_wikipedia_files_and_git(server, tmp_path):
     (server.root / "jawiki/20240101/jawiki-20240101-sha1sums.txt").write_text(
         f"{hashlib.sha1(dump).hexdigest()}  jawiki-20240101-pages-articles.xml.bz2\n")
     _, pq_digest = put(server, "datasets/code/train-00000.parquet", 1500)
-    repo = tmp_path / "repo"
-    subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    (repo / "LICENSE").write_text("MIT License\n")
-    subprocess.run(["git", "-C", str(repo), "add", "."], check=True)
-    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.invalid",
-                    "commit", "-qm", "init"], check=True)
-    commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    repo, commit = bad.git_repo(tmp_path)
     manifest = tmp_path / "remote.yaml"
     manifest.write_text(yaml.safe_dump({"sources": [
         {"name": "cc", "kind": "web", "remote": {"commoncrawl": {"crawl": "CC-MAIN-TEST", "index_range": [1, 3],
@@ -146,17 +132,6 @@ def test_remote_source_without_fetch_is_a_clear_config_error(tmp_path):
 # -- a manifest is hostile input: it must never run a command nor write outside -o ----------------
 
 
-def _git_repo(root: Path) -> tuple[Path, str]:
-    repo = root / "repo"
-    subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    (repo / "LICENSE").write_text("MIT License\n")
-    subprocess.run(["git", "-C", str(repo), "add", "."], check=True)
-    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.invalid",
-                    "commit", "-qm", "init"], check=True)
-    commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
-    return repo, commit
-
-
 def _manifest(tmp_path: Path, sources: list[dict]) -> Path:
     path = tmp_path / "m.yaml"
     path.write_text(yaml.safe_dump({"sources": sources}))
@@ -176,7 +151,7 @@ def _fetch_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     ("{repo}", "{commit}"),                                   # a bare local path
 ])
 def test_git_source_never_runs_a_command_from_the_manifest(tmp_path, url, commit):
-    repo, head = _git_repo(tmp_path)
+    repo, head = bad.git_repo(tmp_path)
     pwned = tmp_path / "PWNED"
     fill = {"repo": str(repo), "pwned": str(pwned), "commit": head}
     manifest = _manifest(tmp_path, [{"name": "code", "kind": "code",
@@ -192,7 +167,7 @@ def test_git_source_never_runs_a_command_from_the_manifest(tmp_path, url, commit
 def test_git_checkout_refuses_an_option_shaped_url_even_if_validation_is_bypassed(tmp_path):
     from corpus.remote_sources import GitRepo, clone_at_commit
 
-    repo, _ = _git_repo(tmp_path)
+    repo, _ = bad.git_repo(tmp_path)
     pwned = tmp_path / "PWNED"
     hostile = GitRepo.model_construct(url=f"--upload-pack=touch {pwned};", commit=str(repo))
     with pytest.raises(DownloadError):
@@ -203,7 +178,7 @@ def test_git_checkout_refuses_an_option_shaped_url_even_if_validation_is_bypasse
 def test_git_commit_must_be_a_full_hash_and_file_urls_only_when_asked(tmp_path):
     from corpus.config import ConfigError
 
-    repo, head = _git_repo(tmp_path)
+    repo, head = bad.git_repo(tmp_path)
     short = _manifest(tmp_path, [{"name": "c", "kind": "code", "remote": {"git": [{"url": "https://example.invalid/r.git",
                                                                                     "commit": head[:12]}]}}])
     with pytest.raises(ConfigError, match="40 hex"):

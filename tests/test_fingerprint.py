@@ -14,7 +14,9 @@ from corpus.fingerprint import changes, fingerprint
 from corpus.stage import StaleStageError, run_stage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_stage_dir import code_tree, one_error_line  # noqa: E402
+from test_stage_dir import one_error_line  # noqa: E402
+
+from benchmarks.evalsets.bad_inputs import licensed_tree  # noqa: E402
 from test_stage_runner import STAGE, ctx_for, inputs  # noqa: E402,F401  (fixture)
 
 
@@ -28,7 +30,7 @@ def test_report_records_inputs_with_size_and_sha256_and_the_options(tmp_path, in
 
 
 def test_a_file_added_behind_the_glob_makes_the_rerun_refuse_naming_it(tmp_path, capsys):
-    tree = code_tree(tmp_path)
+    tree = licensed_tree(tmp_path)
     out = tmp_path / "out"
     assert main(["ingest", "code", "-i", str(tree), "-o", str(out), "-q"]) == 0
     (tree / "extra.py").write_text("x = 2\n")
@@ -40,7 +42,7 @@ def test_a_file_added_behind_the_glob_makes_the_rerun_refuse_naming_it(tmp_path,
 
 
 def test_a_changed_option_makes_the_rerun_refuse_naming_it(tmp_path, capsys):
-    tree = code_tree(tmp_path)
+    tree = licensed_tree(tmp_path)
     out = tmp_path / "out"
     assert main(["ingest", "code", "-i", str(tree), "-o", str(out), "-q"]) == 0
     assert main(["ingest", "code", "-i", str(tree), "-o", str(out), "-q", "--set", "max_line_length=50"]) == 2

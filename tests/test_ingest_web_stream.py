@@ -19,18 +19,8 @@ from data_manifests.demo import web as demo_web
 from filters.web.warc_reader import WarcReader
 from filters.web.warc_stream import HttpStream, RemoteReadError, RewindableStream
 
-from benchmarks.harness.loopback_http import LoopbackServer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def server(tmp_path):
-    served = tmp_path / "served"
-    served.mkdir()
-    s = LoopbackServer(served)
-    yield s
-    s.close()
 
 
 def demo_warc(folder: Path) -> Path:

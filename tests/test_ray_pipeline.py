@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,26 +24,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import scale_sample  # noqa: E402
 from ray_cluster import alive, start_cluster  # noqa: E402
-from benchmarks.harness.run_outputs import differences  # noqa: E402
 
 pytestmark = pytest.mark.slow
-STAGES = ["ingest_web", "ingest_wiki", "ingest_code", "filter", "dedup", "tokenizer", "tokenize"]
-
-
-def jacorpus_run(config: Path, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "corpus.cli", "run", str(config), "--quiet"], cwd=HERE.parent,
-                            env={**env, "PYTHONPATH": str(HERE.parent)}, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
-
-
-def finish(proc: subprocess.Popen, timeout: float = 900) -> str:
-    try:
-        _, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        raise
-    assert proc.returncode == 0, err[-4000:]
-    return err
+STAGES = scale_sample.STAGES
 
 
 @pytest.fixture(scope="module")
@@ -68,14 +50,6 @@ def cluster(tmp_path_factory):
     started.stop()
 
 
-def assert_same_as_local(run: Path, local: Path) -> None:
-    documents, reference = scale_sample.documents(run), scale_sample.documents(local)
-    for stage in STAGES[:5]:
-        assert documents[stage] == reference[stage], f"{stage}: other documents, texts or reasons than local"
-    assert scale_sample.token_files(run) == scale_sample.token_files(local)
-    assert differences(scale_sample.compared_outputs(run), scale_sample.compared_outputs(local)) == []
-
-
 def test_every_stage_on_a_two_node_ray_cluster_gives_the_local_output(sample, cluster):
     root, run_dir, config, local = sample
     scale_sample.run_pipeline(config, cluster.env)
@@ -89,14 +63,14 @@ def test_every_stage_on_a_two_node_ray_cluster_gives_the_local_output(sample, cl
         assert json.loads((ray_run / pass_dir / "executor.json").read_text())["_launched"] is True, pass_dir
     dedup = (local / "dedup" / "report.json").read_text()
     assert '"exact_duplicate"' in dedup and '"near_duplicate"' in dedup  # the sample gives dedup work
-    assert_same_as_local(ray_run, local)
+    scale_sample.assert_same_as_local(ray_run, local)
 
 
 def test_a_ray_worker_killed_mid_stage_loses_and_doubles_nothing(sample, cluster):
     root, run_dir, config, local = sample
     (cluster.pause_dir / "arm").write_text("filter")
     ready = cluster.pause_dir / "ready"
-    proc = jacorpus_run(config, cluster.env)
+    proc = scale_sample.start_pipeline(config, cluster.env)
     task_pid = worker_pid = None
     try:
         deadline = time.time() + 600
@@ -111,7 +85,7 @@ def test_a_ray_worker_killed_mid_stage_loses_and_doubles_nothing(sample, cluster
         while alive(task_pid):  # its task process must not live on beside the retry
             assert time.time() < deadline, f"task process {task_pid} outlived its Ray worker {worker_pid}"
             time.sleep(0.1)
-        err = finish(proc)
+        err = scale_sample.finish(proc)
     finally:
         for pid in (task_pid, worker_pid):
             if pid and alive(pid):
@@ -121,4 +95,4 @@ def test_a_ray_worker_killed_mid_stage_loses_and_doubles_nothing(sample, cluster
     assert "RayActorError" in err  # datatrove saw the worker die and ran the task again
     killed = scale_sample.move_aside(run_dir, root / "killed")
     assert not list(killed.rglob("*.partial"))
-    assert_same_as_local(killed, local)
+    scale_sample.assert_same_as_local(killed, local)

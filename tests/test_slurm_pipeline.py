@@ -21,10 +21,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import scale_sample  # noqa: E402
 from slurm_cluster import FakeScheduler, dependency_chain, sbatch_recorder, slurm_installed, start_slurm, submissions  # noqa: E402
-from benchmarks.harness.run_outputs import differences  # noqa: E402
 
 pytestmark = pytest.mark.slow
-STAGES = ["ingest_web", "ingest_wiki", "ingest_code", "filter", "dedup", "tokenizer", "tokenize"]
+STAGES = scale_sample.STAGES
 EXECUTOR = {"type": "slurm", "partition": "debug", "tasks": 2, "time": "00:30:00", "cpus_per_task": 1,
             "mem_per_cpu_gb": 1}
 
@@ -37,14 +36,6 @@ def sample(shared_data, tmp_path_factory):
 
 def finished(run_dir: Path) -> bool:
     return all((run_dir / stage / "report.json").is_file() for stage in STAGES)
-
-
-def assert_same_as_local(run: Path, local: Path) -> None:
-    documents, reference = scale_sample.documents(run), scale_sample.documents(local)
-    for stage in STAGES[:5]:
-        assert documents[stage] == reference[stage], f"{stage}: other documents, texts or reasons than local"
-    assert scale_sample.token_files(run) == scale_sample.token_files(local)
-    assert differences(scale_sample.compared_outputs(run), scale_sample.compared_outputs(local)) == []
 
 
 def assert_passes_chained(log: Path) -> None:
@@ -87,7 +78,7 @@ def test_every_stage_on_a_real_slurm_cluster_gives_the_local_output(sample, tmp_
             for p in ("signatures", "buckets", "clusters", "filter")}
     assert last["signatures"] <= marks["buckets"] and last["buckets"] <= marks["clusters"] <= marks["filter"]
     slurm_run = scale_sample.move_aside(run_dir, root / "slurm")
-    assert_same_as_local(slurm_run, local)
+    scale_sample.assert_same_as_local(slurm_run, local)
 
 
 def test_generated_slurm_scripts_run_in_order_give_the_local_output(sample, tmp_path):
@@ -101,4 +92,4 @@ def test_generated_slurm_scripts_run_in_order_give_the_local_output(sample, tmp_
     assert finished(run_dir)
     assert_passes_chained(scheduler.log)
     fake_run = scale_sample.move_aside(run_dir, root / "slurm_scripts")
-    assert_same_as_local(fake_run, local)
+    scale_sample.assert_same_as_local(fake_run, local)

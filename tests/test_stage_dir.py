@@ -8,20 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.evalsets.bad_inputs import licensed_tree
 from corpus.cli import main
 from corpus.stage import run_stage
 from corpus.stage_dir import StageDirError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_stage_runner import STAGE, ctx_for, inputs  # noqa: E402,F401  (fixture)
-
-
-def code_tree(root: Path) -> Path:
-    tree = root / "d"
-    tree.mkdir(parents=True)
-    (tree / "LICENSE").write_text("MIT License\n\nPermission is hereby granted, free of charge\n")
-    (tree / "main.py").write_text("def main():\n    return 1\n")
-    return tree
 
 
 def one_error_line(capsys) -> str:
@@ -37,7 +30,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 
 def test_force_with_the_output_equal_to_the_input_deletes_nothing(tmp_path, capsys):
-    tree = code_tree(tmp_path)
+    tree = licensed_tree(tmp_path)
     before = snapshot(tree)
     assert main(["ingest", "code", "-i", str(tree), "-o", str(tree), "--force", "-q"]) == 2
     assert "holds the input" in one_error_line(capsys)
@@ -45,7 +38,7 @@ def test_force_with_the_output_equal_to_the_input_deletes_nothing(tmp_path, caps
 
 
 def test_force_with_the_output_above_the_input_deletes_nothing(tmp_path, capsys, monkeypatch):
-    tree = code_tree(tmp_path / "work")
+    tree = licensed_tree(tmp_path / "work")
     (tmp_path / "work" / "notes.txt").write_text("my notes")
     before = snapshot(tmp_path)
     monkeypatch.chdir(tmp_path / "work")
@@ -57,7 +50,7 @@ def test_force_with_the_output_above_the_input_deletes_nothing(tmp_path, capsys,
 
 
 def test_force_refuses_a_directory_jacorpus_did_not_make(tmp_path, capsys):
-    tree = code_tree(tmp_path)
+    tree = licensed_tree(tmp_path)
     home = tmp_path / "home"
     home.mkdir()
     (home / "thesis.tex").write_text("\\begin{document}")
@@ -93,7 +86,7 @@ def test_an_empty_or_new_directory_is_claimed_and_another_stage_s_directory_refu
 
 
 def test_an_output_that_is_a_file_is_one_line(tmp_path, capsys):
-    tree = code_tree(tmp_path)
+    tree = licensed_tree(tmp_path)
     (tmp_path / "afile").write_text("x")
     assert main(["ingest", "code", "-i", str(tree), "-o", str(tmp_path / "afile"), "-q"]) == 2
     assert "is a file" in one_error_line(capsys)

@@ -403,6 +403,32 @@ def foreign_parquet(path: Path) -> Path:
     return path
 
 
+# -- the well-formed inputs hostile runs start from -------------------------------------------
+
+def licensed_tree(root: Path) -> Path:
+    """A two-file MIT-licensed source tree, `root/d`."""
+    tree = root / "d"
+    tree.mkdir(parents=True)
+    (tree / "LICENSE").write_text("MIT License\n\nPermission is hereby granted, free of charge\n")
+    (tree / "main.py").write_text("def main():\n    return 1\n")
+    return tree
+
+
+def git_repo(root: Path) -> tuple[Path, str]:
+    """A one-commit git repository, `root/repo`, and its commit id."""
+    import subprocess
+
+    repo = root / "repo"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / "LICENSE").write_text("MIT License\n")
+    subprocess.run(["git", "-C", str(repo), "add", "."], check=True)
+    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.invalid",
+                    "commit", "-qm", "init"], check=True)
+    commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    return repo, commit
+
+
 # -- one folder of bad inputs per stage (the tests and benchmarks/reliability.py use these) --
 
 WIKI_TEXT = "'''谷戸'''は、" + JA_PARAGRAPH

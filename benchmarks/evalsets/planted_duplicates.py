@@ -11,6 +11,7 @@ benchmarks/dedup.py.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import numpy as np
 
@@ -38,3 +39,15 @@ def true_jaccard(shingles_a: np.ndarray, shingles_b: np.ndarray) -> float:
     a, b = np.unique(shingles_a), np.unique(shingles_b)
     union = len(np.union1d(a, b))
     return len(np.intersect1d(a, b, assume_unique=True)) / union if union else 1.0
+
+
+def with_copies(sentences: list[str], documents: int, per_document: int, every: int, copy: Callable[[str], str],
+                rng: random.Random) -> list[tuple[str, str | None]]:
+    """`documents` texts of `per_document` real sentences drawn at random (joined by 。), each
+    `every`-th with `copy(text)` as its duplicate: [(text, copy or None)], for dedup benchmarks
+    that need distinct documents with known duplicates in them."""
+    out = []
+    for i in range(documents):
+        text = "。".join(rng.choices(sentences, k=per_document))
+        out.append((text, copy(text) if i % every == 0 else None))
+    return out
