@@ -51,7 +51,7 @@ class Options(Strict):
     """Defaults: Swallow's character 5-grams with FineWeb's 14 x 8 bands, verified at an
     estimated Jaccard of 0.7. S-curves of these and Swallow's 40 x 20: docs/dedup.md."""
 
-    exact: bool = Field(True, description="exact dedup on NFKC, whitespace-folded text (issue 8) before MinHash")
+    exact: bool = Field(True, description="exact dedup on NFKC, whitespace-folded text (a page re-wrapped is still a copy) before MinHash")
     ngram_size: int = Field(5, ge=1, le=64, description="character n-gram size; Swallow: 5 (doubri -n 5)")
     bands: int = Field(
         14, ge=1, le=1000,

@@ -1,8 +1,8 @@
 """MinHash signatures on character n-grams, hashed with numpy, in datatrove's file format.
 
 datatrove's `MinhashDedupSignature` shingles word n-grams: for Japanese it first runs a
-SudachiPy word tokenizer and then hashes each n-gram in Python, about 0.27 MB/s per core
-(issue 8). Swallow (doubri: `-n 5`) and the project design use character 5-grams instead,
+SudachiPy word tokenizer and then hashes each n-gram in Python, about 0.4 MB/s per core
+(2 MB/s given character n-grams; benchmarks/dedup.py, docs/dedup.md). Swallow (doubri: `-n 5`) and the project design use character 5-grams instead,
 which need no tokenizer. This step computes them with array operations:
 
 1. `normalize.minhash_codes`: NFKC, lower case, no whitespace or punctuation, as code points;

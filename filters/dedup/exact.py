@@ -18,7 +18,7 @@ function), the hashing (`ExactDedupSignature.get_hashes`), the split of the hash
 over `finder_workers`, and the finder's output (`RRRRR/SSSSS.c4_dup` indexes and
 `.c4_counts`), which datatrove's `ExactDedupFilter` and our cluster step read unchanged.
 
-We give it the NFKC, whitespace-folded text (issue 8) and our survivor priority; the
+We give it the NFKC, whitespace-folded text (`normalize.exact_key`) and our survivor priority; the
 removal itself happens in the last pass (`decisions.DuplicateMarker` +
 `duplicate_filters.ExactDuplicateFilter`), so removed copies reach the excluded shards
 with a reason.

@@ -4,7 +4,7 @@ Two copies of a page rarely differ in what a reader sees; they differ in full-wi
 half-width forms (`ＡＢＣ１２３` / `ABC123`, `ｶﾀｶﾅ` / `カタカナ`), line breaks, and
 punctuation. Both normalizations start with NFKC for that reason.
 
-- `exact_key`: NFKC with whitespace runs folded to one space (issue 8), so a page pasted
+- `exact_key`: NFKC with whitespace runs folded to one space, so a page pasted
   with different line breaks is still an exact duplicate.
 - `minhash_codes`: NFKC, lower case, and whitespace, punctuation, symbols and control
   characters dropped (Unicode categories Z*, P*, S*, C*), returned as a numpy array of code
