@@ -194,3 +194,16 @@ def test_code_ingest_and_the_filter_stage_judge_code_alike():
     stage = LicencePolicyFilter(LicenceOptions())
     for licence in ("MIT", "MIT-0", "0BSD", "PSF-2.0", "BSL-1.0", "GPL-3.0-only", None, "MIT AND GPL-2.0+"):
         assert ingest.filter(doc(licence, "code")) == stage.filter(doc(licence, "code")), licence
+
+
+def test_rejections_are_counted_by_failing_id_with_the_rarest_summed_as_other(tmp_path):
+    from corpus.shards import ExclusionWriter
+    from filters.licence.policy import rejected_ids
+
+    f = LicencePolicyFilter(LicenceOptions(), exclusion_writer=ExclusionWriter(str(tmp_path), "licence"))
+    docs = [doc("GPL-3.0-only", "code"), doc("GPL-2.0+", "code"), doc("gpl-2.0-or-later AND MIT", "code"), doc(None, "code")]
+    docs += [doc(f"LicenseRef-vendor-{i}", "code") for i in range(3)] + [doc("MIT", "code")]
+    list(f.run(iter(docs)))
+    assert rejected_ids(tmp_path) == {"GPL-2.0-or-later": 2, "GPL-3.0-only": 1, "unknown": 1, "LicenseRef-vendor-0": 1,
+                                      "LicenseRef-vendor-1": 1, "LicenseRef-vendor-2": 1}
+    assert rejected_ids(tmp_path, limit=2) == {"GPL-2.0-or-later": 2, "GPL-3.0-only": 1, "other": 4}
