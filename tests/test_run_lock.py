@@ -18,7 +18,9 @@ from corpus.stage import run_stage
 from corpus.stage_dir import claim
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_stage_dir import code_tree, one_error_line  # noqa: E402
+from test_stage_dir import one_error_line  # noqa: E402
+
+from benchmarks.evalsets.bad_inputs import licensed_tree  # noqa: E402
 from test_stage_runner import STAGE, ctx_for, inputs  # noqa: E402,F401  (fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +55,7 @@ def dead_pid() -> int:
 
 
 def test_a_second_run_on_a_locked_stage_directory_is_refused_with_one_line(tmp_path, capsys):
-    tree = code_tree(tmp_path)
+    tree = licensed_tree(tmp_path)
     out = tmp_path / "out"
     holder = hold(out, "ingest_code")
     try:

@@ -12,14 +12,16 @@ from corpus.cli import main
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_run_lock import hold  # noqa: E402
-from test_stage_dir import code_tree, one_error_line  # noqa: E402
+from test_stage_dir import one_error_line  # noqa: E402
+
+from benchmarks.evalsets.bad_inputs import licensed_tree  # noqa: E402
 
 ONLY_INGEST = ("stages:\n" + "".join(f"  {s}: {{enabled: false}}\n"
                                      for s in ("filter", "dedup", "tokenizer", "tokenize", "train")))
 
 
 def setup(tmp_path: Path, sha256: dict[str, str] | None = None) -> tuple[Path, Path]:
-    tree = code_tree(tmp_path)
+    tree = licensed_tree(tmp_path)
     manifest = f"sources:\n  - name: c\n    kind: code\n    paths: [{tree}]\n"
     if sha256:
         manifest += "    sha256:\n" + "".join(f"      {k}: {v}\n" for k, v in sha256.items())
