@@ -246,7 +246,7 @@ def test_only_the_value_is_masked_never_the_name():
 
 
 def test_ingest_code_masks_the_three_leaked_shapes(tmp_path):
-    import bad_inputs as bad
+    from benchmarks.evalsets import bad_inputs as bad
     import pyarrow.parquet as pq
 
     from corpus.config import ExecutorConfig

@@ -196,7 +196,7 @@ def test_gzip_member_per_record_is_not_required(tmp_path):
 
 
 def test_iso2022jp_page_labelled_utf8_is_kept_as_japanese(tmp_path):
-    import bad_inputs as bad
+    from benchmarks.evalsets import bad_inputs as bad
 
     warc = bad.iso2022_claimed_utf8_warc(tmp_path / "iso.warc.gz")
     report = run(tmp_path, [warc])
