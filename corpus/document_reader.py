@@ -20,6 +20,7 @@ from corpus.format_readers import InputSettings, JsonlDocuments, ParquetDocument
 from corpus.input_formats import JSONL, PARQUET, SHARD, TXT, InputOptions, check_inputs, detect_format, parquet_kind
 from corpus.readers import PathListReader
 from corpus.shards import shard_documents
+from corpus.unique_ids import unique_documents
 
 if TYPE_CHECKING:
     from corpus.manifest import Source
@@ -65,10 +66,11 @@ class DocumentReader(PathListReader):
             kind = self._parquet_kind(path, settings)
         self.stat_update(f"files_{kind}")
         if kind == SHARD:
-            yield from shard_documents(path, self.name, settings.batch_size)
-            return
-        reader = RECORD_READERS[kind](os.path.dirname(path) or ".", settings)
-        yield from reader.read_file(os.path.basename(path))
+            documents = shard_documents(path, self.name, settings.batch_size)
+        else:
+            documents = RECORD_READERS[kind](os.path.dirname(path) or ".", settings).read_file(os.path.basename(path))
+        # an id repeated within the file becomes `<id>#dup<n>` in line order (corpus.unique_ids)
+        yield from unique_documents(documents, lambda n: self.stat_update("duplicate_ids", value=n))
 
     @staticmethod
     def _parquet_kind(path: str, settings: InputSettings) -> str:

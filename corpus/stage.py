@@ -39,6 +39,7 @@ from corpus.manifest import Source
 from corpus.run_lock import DirectoryLock
 from corpus.shards import ExclusionWriter, ShardWriter
 from corpus.stage_dir import OWN, STARTED, check_output_dir, claim, clear
+from corpus.unique_ids_across_files import duplicate_id_figures, make_ids_unique
 
 
 class StaleStageError(ConfigError):
@@ -123,6 +124,8 @@ class DatatroveStage(Stage):
     build: Callable[[StageContext], list] = None  # type: ignore[assignment]
     figures: Callable[[StageContext, dict], dict] | None = None
     count_kept: Callable[[StageContext], dict] | None = None
+    # a stage that first reads documents: ids repeated across its files renamed once all tasks are done
+    unique_ids: bool = False
 
     def passes(self, ctx: StageContext) -> list[Pass]:
         built = self.build(ctx)
@@ -160,6 +163,7 @@ class DatatroveStage(Stage):
             return {"submitted": True}
         if pending:
             raise RuntimeError(f"stage {ctx.name}: some tasks did not complete; see {ctx.stage_dir}/logs")
+        renamed = make_ids_unique(ctx.stage_dir) if self.unique_ids else None  # before the shards are counted
         merged = merge_task_stats(accounted)
         if accounted != ctx.stage_dir and merged is not None:
             (ctx.stage_dir / "stats.json").write_text(merged.to_json())
@@ -176,6 +180,8 @@ class DatatroveStage(Stage):
         }
         if self.figures:
             report["figures"] = self.figures(ctx, report)
+        if renamed is not None:
+            report.setdefault("figures", {})["duplicate_ids"] = duplicate_id_figures(steps, renamed)
         return report
 
 

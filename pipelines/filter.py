@@ -101,4 +101,5 @@ STAGE = DatatroveStage(
     writes="filtered shards",
     build=build,
     figures=figures,
+    unique_ids=True,  # text sources enter here: their own ids may repeat across files (figures.duplicate_ids)
 )

@@ -20,7 +20,6 @@ from corpus.exclusion import ExcludeMarked
 from corpus.manifest import LicencePolicy
 from corpus.shard_files import metadata_rows
 from corpus.stage import DatatroveStage, StageContext
-from corpus.unique_ids import duplicate_id_count
 from filters.code.archives import ArchiveLimits
 from filters.code.file_filters import CodeFileFilter
 from filters.code.languages import DEFAULT_LANGUAGES, LANGUAGES
@@ -128,12 +127,8 @@ def figures(ctx: StageContext, report: dict) -> dict:
                 languages[meta.get("language") or "unknown"] += 1
     for repo, entry in repos.items():
         entry.update(kept=counts[repo]["kept"], excluded=counts[repo]["excluded"])
-    reader = next((v for k, v in report.get("steps", {}).items() if k.endswith(CodeReader.name)), {})
-    duplicates = {"inputs_read_once": int(reader.get("duplicate_inputs", 0)),
-                  "renamed_within_units": int(reader.get("duplicate_ids", 0)),
-                  "repeated_across_units": duplicate_id_count(ctx.stage_dir)}
     return {"repositories": dict(sorted(repos.items())), "kept_by_language": dict(languages.most_common()),
-            "licence_rejected": rejected_ids(ctx.excluded_dir), "duplicate_ids": duplicates}
+            "licence_rejected": rejected_ids(ctx.excluded_dir)}
 
 
 STAGE = DatatroveStage(
@@ -143,4 +138,5 @@ STAGE = DatatroveStage(
     writes="code file shards",
     build=build,
     figures=figures,
+    unique_ids=True,  # ids repeated across repositories and archives renamed (figures.duplicate_ids)
 )

@@ -288,4 +288,5 @@ STAGE = DatatroveStage(
     writes="web document shards",
     build=build,
     figures=figures,
+    unique_ids=True,  # one WARC-Record-ID in two WARC files (figures.duplicate_ids)
 )

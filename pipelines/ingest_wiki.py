@@ -20,7 +20,6 @@ from pydantic import Field
 from corpus.config import Strict
 from corpus.exclusion import ExcludeMarked
 from corpus.stage import DatatroveStage, Pass, StageContext
-from corpus.unique_ids import duplicate_id_count
 from filters.wiki.attribution import DEFAULT_LICENCE
 from filters.wiki.dump_reader import WikiDumpReader
 from filters.wiki.markup_guard import (
@@ -144,16 +143,7 @@ def figures(ctx: StageContext, report: dict) -> dict:
         "articles": report["documents"]["kept"],
         "article_characters": report.get("kept", {}).get("characters", 0),
         "text": {key: int(text.get(key, 0)) for key in TEXT_FIGURES},
-        "duplicate_ids": _duplicates(reader, ctx),
     }
-
-
-def _duplicates(reader: dict, ctx: StageContext) -> dict:
-    """Repeats the reader resolved (inputs read once, ids renamed within a file) and ids
-    still repeated across files (two dumps of one wiki): see corpus/unique_ids.py."""
-    return {"inputs_read_once": int(reader.get("duplicate_inputs", 0)),
-            "renamed_within_files": int(reader.get("duplicate_ids", 0)),
-            "repeated_across_files": duplicate_id_count(ctx.stage_dir)}
 
 
 STAGE = DatatroveStage(
@@ -163,4 +153,5 @@ STAGE = DatatroveStage(
     writes="wiki article shards",
     build=build,
     figures=figures,
+    unique_ids=True,  # two dumps of one wiki share page ids (figures.duplicate_ids)
 )

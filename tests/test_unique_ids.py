@@ -135,4 +135,4 @@ def test_two_trees_with_one_name_keep_distinct_ids(tmp_path):
 def test_stage_reports_say_how_repeats_were_resolved(tmp_path):
     report, _ = cli("wiki", [bad.duplicate_page_id_dump(tmp_path / "dup.xml")], tmp_path / "out")
     assert report["figures"]["duplicate_ids"] == {"inputs_read_once": 0, "renamed_within_files": 1,
-                                                  "repeated_across_files": 0}
+                                                  "renamed_across_files": 0}

@@ -16,6 +16,7 @@ import bz2
 import gzip
 import io
 import os
+import re
 import tarfile
 import zipfile
 import zlib
@@ -569,6 +570,62 @@ def duplicate_page_id_dump(path: Path) -> Path:
              + wiki_page(151, "同じ ID その二", "'''別の記事'''は、" + JA_PARAGRAPH) + good_wiki_pages(152, 1))
     path.write_bytes(wiki_dump(pages))
     return path
+
+
+def warcs_sharing_record_id(folder: Path, real_warc: Path, files: int = 2) -> list[Path]:
+    """`files` WARC files of real pages (the Nikkei, AFPBB, 福娘童話集, Yahoo!ニュース and NHK
+    Easy responses of ja_fixture_pages_packed.warc.gz, two a file), the first page of every
+    file under the WARC-Record-ID of the first file's first page: one id, different pages."""
+    responses = [r for r in warc_records(real_warc) if b"WARC-Type: response" in r[:r.index(b"\r\n\r\n")]]
+    pages = [responses[i] for i in (0, 1, 3, 4, 5)]
+    shared = re.search(rb"WARC-Record-ID: (<[^>]*>)", pages[0]).group(1)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for i in range(files):
+        chunk = pages[2 * i:2 * i + 2]
+        chunk[0] = re.sub(rb"WARC-Record-ID: <[^>]*>", b"WARC-Record-ID: " + shared, chunk[0], count=1)
+        out.append(write_warc_gz(folder / f"crawl-{i}.warc.gz", chunk))
+    return out
+
+
+def dumps_sharing_page_ids(folder: Path, real_dump: Path, pages: int = 3) -> list[Path]:
+    """Two dumps of the first `pages` articles of a real jawiki dump, as two dump dates would
+    hold them: the same page ids, the later dump's text cut to its first half."""
+    text = bz2.open(real_dump).read().decode("utf-8")
+    header = text[:text.index("  <page>")]
+    articles = [p for p in ("  <page>" + chunk for chunk in text.split("  <page>")[1:])
+                if "<ns>0</ns>" in p and "<redirect" not in p][:pages]
+    articles = [p[:p.index("</page>") + len("</page>")] + "\n" for p in articles]
+
+    def revised(page: str) -> str:
+        start = page.index(">", page.index("<text")) + 1
+        end = page.index("</text>")
+        body = page[start:end]
+        cut = body.rfind("\n", 0, len(body) // 2)
+        return page[:start] + body[:cut if cut > 0 else len(body) // 2] + page[end:]
+
+    folder.mkdir(parents=True, exist_ok=True)
+    older, later = folder / "jawiki-20220701.xml", folder / "jawiki-20240701.xml"
+    older.write_text(header + "".join(articles) + WIKI_FOOTER, encoding="utf-8")
+    later.write_text(header + "".join(map(revised, articles)) + WIKI_FOOTER, encoding="utf-8")
+    return [older, later]
+
+
+def jsonl_sharing_ids(folder: Path, real_jsonl: Path, files: int = 2, per_file: int = 4) -> list[Path]:
+    """`files` jsonl exports of real lines (kwdlc_web_leads.jsonl), each numbering its records
+    from "0", as separate exports do: the same `id` values, different texts."""
+    import json
+
+    with open(real_jsonl, encoding="utf-8") as f:
+        texts = [json.loads(line)["text"] for _, line in zip(range(files * per_file), f)]
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for i in range(files):
+        path = folder / f"export-{i}.jsonl"
+        path.write_text("".join(json.dumps({"id": str(j), "text": texts[i * per_file + j]}, ensure_ascii=False) + "\n"
+                                for j in range(per_file)), encoding="utf-8")
+        out.append(path)
+    return out
 
 
 def unclosed_template_dump(path: Path, repeats: int = 200_000) -> Path:
