@@ -18,8 +18,8 @@ The ingest readers share two mechanisms:
   dedup stage, which counts them as duplicates.
 
 Repeats across different files that are not copies of each other (two dumps of one wiki
-from different dates) are not renamed: that needs every task's ids before any task writes;
-`duplicate_id_count` counts them in the stage report instead.
+from different dates) need every task's ids, so the stage runner renames them once all tasks
+are done, with the same `#dup<n>` numbering: `corpus.unique_ids_across_files`.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ _NUMBERED = re.compile(r"(.*)/(\d{1,8})")  # page ids below 10^8: a bitset of at
 _DUP = "#dup"
 
 
-def _digest(doc_id: str) -> int:
+def id_digest(doc_id: str) -> int:
+    """A stable 64-bit digest of an id (the same in every process, unlike `hash`)."""
     return int.from_bytes(hashlib.blake2b(doc_id.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
 
 
@@ -61,7 +62,7 @@ class UniqueIds:
             seen = bits[n >> 3] >> (n & 7) & 1
             bits[n >> 3] |= 1 << (n & 7)
             return bool(seen)
-        digest = _digest(doc_id)
+        digest = id_digest(doc_id)
         if digest in self._digests:
             return True
         self._digests.add(digest)
@@ -159,14 +160,14 @@ def unique_inputs(paths: Iterable[str], copies: bool = True) -> tuple[list[str],
 
 
 def duplicate_id_count(stage_dir: Path) -> int:
-    """Ids written more than once in a finished stage (kept and excluded shards together):
-    the repeats across files that `UniqueIds` cannot see. Reads the id column only."""
+    """Ids written more than once in a stage (kept and excluded shards together): 0 once the
+    runner made them unique (`corpus.unique_ids_across_files`). Reads the id column only."""
     from corpus.shard_files import column_values
 
     seen: set[int] = set()
     repeated = 0
     for doc_id in column_values([stage_dir / "shards", stage_dir / "excluded"], "id"):
-        digest = _digest(doc_id or "")
+        digest = id_digest(doc_id or "")
         if digest in seen:
             repeated += 1
         else:

@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus.shard_files import iter_batches, parquet_files
-from corpus.unique_ids import _digest
+from corpus.unique_ids import id_digest
 
 # rows per hashing pass: 32 B each in memory (64 MB), plus the repeated ids of the pass
 ROWS_PER_PASS = 1 << 21
@@ -141,14 +141,14 @@ def _hash_ids(files: list[Path], buckets: Path, passes: int) -> None:
                 column = batch.column(0)
                 ids = [v or "" for v in column.to_pylist()]
                 rec = np.empty(len(ids), _RECORD)
-                rec["h"] = np.fromiter(map(_digest, ids), np.uint64, len(ids))
+                rec["h"] = np.fromiter(map(id_digest, ids), np.uint64, len(ids))
                 rec["b"], rec["n"] = rec["h"], -1
                 rec["row"] = np.arange(row, row + len(ids))
                 marked = pc.fill_null(pc.match_substring(column, "#dup"), False).to_numpy(zero_copy_only=False)
                 for i in np.flatnonzero(marked):
                     base, n = split_suffix(ids[i])
                     if n >= 0:
-                        rec["b"][i], rec["n"][i] = _digest(base), n
+                        rec["b"][i], rec["n"][i] = id_digest(base), n
                 row += len(ids)
                 if passes == 1:
                     outs[0].write(rec.tobytes())
@@ -182,12 +182,12 @@ def _plan_pass(files: list[Path], names: list[str], starts: np.ndarray, rec: np.
     ties.sort()
     content = {r: _content_digest(row) for r, row in _read_rows(files, starts, np.array(ties, np.int64),
                                                                  ["text", "metadata"]).items()}
-    used = _used_numbers(rec, {_digest(split_suffix(doc_id)[0]) for doc_id in groups})
+    used = _used_numbers(rec, {id_digest(split_suffix(doc_id)[0]) for doc_id in groups})
     out = []
     for doc_id in sorted(groups, key=lambda d: (split_suffix(d)[0], d)):
         file_of = {r: int(np.searchsorted(starts, r, "right")) - 1 for r in groups[doc_id]}
         copies = sorted(groups[doc_id], key=lambda r: (paths[r], content.get(r, b""), names[file_of[r]], r))
-        taken = used[_digest(split_suffix(doc_id)[0])]
+        taken = used[id_digest(split_suffix(doc_id)[0])]
         n = 0
         for r in copies[1:]:
             n += 1

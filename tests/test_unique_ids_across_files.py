@@ -159,7 +159,7 @@ def test_the_number_of_hashing_passes_changes_nothing(tmp_path):
 
 
 def test_different_ids_with_one_digest_are_not_renamed(tmp_path, monkeypatch):
-    monkeypatch.setattr(across, "_digest", lambda doc_id: 7)  # every id collides on its digest
+    monkeypatch.setattr(across, "id_digest", lambda doc_id: 7)  # every id collides on its digest
     stage = stage_of_shards(tmp_path / "stage")
     assert make_ids_unique(stage) == 3
     docs = documents(stage)
