@@ -1,7 +1,8 @@
 """Hostile inputs for the readers, ingest and the trainer, through the real CLI: git metadata
 that points outside the tree, links and FIFOs in trees, WARC records hidden by a lying
 Content-Length, a parquet value that is not UTF-8, file names in cp932 or in no encoding,
-secrets bound to a name, ISO-2022-JP labelled UTF-8, a planted checkpoint pickle.
+secrets bound to a name, ISO-2022-JP labelled UTF-8, ids repeated within a file and across
+files (real pages, articles and text from ../shared/data), a planted checkpoint pickle.
 
     python benchmarks/ingest_attacks.py     # prints the table
 
@@ -26,6 +27,7 @@ from benchmarks.evalsets import bad_inputs as bad  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 import attacks  # noqa: E402
 from attacks import ENV, Attack, Lab, table  # noqa: E402
+from memory import DATA  # noqa: E402
 
 TREES, WARC, ROWS, NAMES, SECRETS, CHARSET, CHECKPOINT, IDS, MARKUP = (
     "trees read only themselves", "every WARC record counted", "one bad row costs one row", "any file name ingested",
@@ -172,6 +174,31 @@ def repeated_ids(kind: str) -> Callable[[Lab], Attack]:
     return run
 
 
+def ids_across_files(kind: str) -> Callable[[Lab], Attack]:
+    """Files that are not copies of each other but share ids, read with two tasks, so each
+    task sees only its own files: the runner renames the later copies once both are done."""
+    def run(lab: Lab) -> Attack:
+        d = lab.fresh("ids_across")
+        if kind == "web":
+            inputs = bad.warcs_sharing_record_id(d / "in", DATA / "web" / "ja_fixture_pages_packed.warc.gz", files=3)
+            label, command = "three WARC files of real pages, one WARC-Record-ID in each, two tasks", ["ingest", "web"]
+        elif kind == "wiki":
+            inputs = bad.dumps_sharing_page_ids(d / "in", DATA / "wiki" / "jawiki_pages-articles_first262pages_2022.xml.bz2")
+            label, command = "two dumps of 3 real jawiki articles, same page ids, other text, two tasks", ["ingest", "wiki"]
+        else:
+            inputs = bad.jsonl_sharing_ids(d / "in", DATA / "text" / "kwdlc_web_leads.jsonl", files=2, per_file=4)
+            label, command = "two jsonl exports of real text, both numbering `id` from 0, through filter, two tasks", ["filter"]
+        r = lab.cli(*command, "-i", *inputs, "-o", d / "out", "-q", "--tasks", "2", cwd=d)
+        found = [row["id"] for folder in ("shards", "excluded") for shard in (d / "out" / folder).glob("*.parquet")
+                 for row in pq.read_table(shard, columns=["id"]).to_pylist()]
+        rep = report(d / "out")
+        renamed = rep.get("figures", {}).get("duplicate_ids", {}).get("renamed_across_files")
+        return Attack(IDS, label, r.returncode, f"{balance(rep)}; ids {len(found)}, distinct {len(set(found))}; "
+                      f"renamed across files {renamed}",
+                      r.returncode == 0 and len(found) == len(set(found)) == rep["documents"].get("in") and bool(renamed))
+    return run
+
+
 def unclosed_templates(lab: Lab) -> Attack:
     import time
 
@@ -230,7 +257,8 @@ def planted_checkpoint(lab: Lab) -> Attack:
 
 ATTACKS: list[Callable[[Lab], Attack]] = [
     git_metadata, linked_tree, swallowing(True), swallowing(False), bad_utf8_row, odd_names, bound_secrets, iso2022,
-    repeated_ids("web"), repeated_ids("wiki"), unclosed_templates, planted_checkpoint,
+    repeated_ids("web"), repeated_ids("wiki"), ids_across_files("web"), ids_across_files("wiki"),
+    ids_across_files("text"), unclosed_templates, planted_checkpoint,
 ]
 
 
