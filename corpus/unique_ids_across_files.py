@@ -40,7 +40,9 @@ import json
 import os
 import re
 import shutil
+import sys
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -48,8 +50,9 @@ import numpy as np
 from corpus.shard_files import iter_batches, parquet_files
 from corpus.unique_ids import id_digest
 
-# rows per hashing pass: 32 B each in memory (64 MB), plus the repeated ids of the pass
-ROWS_PER_PASS = 1 << 21
+# rows per pass: 32 B each in memory (32 MB), plus about 200 B per row whose id repeats
+ROWS_PER_PASS = 1 << 20
+OPEN_BUCKETS = 64  # bucket files written at once; more passes read the id column again
 WORK = "unique_ids"
 PLAN = "plan.npz"
 TMP_SUFFIX = ".unique_ids.tmp"
@@ -111,7 +114,8 @@ def _plan(stage_dir: Path, files: list[Path], buckets: Path, rows_per_pass: int)
     starts = np.cumsum([0] + sizes)[:-1]
     shutil.rmtree(buckets, ignore_errors=True)
     buckets.mkdir(parents=True)
-    _hash_ids(files, buckets, passes)
+    for first in range(0, passes, OPEN_BUCKETS):
+        _hash_ids(files, buckets, passes, range(first, min(first + OPEN_BUCKETS, passes)))
     names = [str(f.relative_to(stage_dir)) for f in files]
     found = [_plan_pass(files, names, starts, np.fromfile(buckets / f"{p}.bin", dtype=_RECORD))
              for p in range(passes)]
@@ -129,11 +133,11 @@ def _save_plan(work: Path, files: list[Path], renames: np.ndarray) -> None:
     os.replace(tmp, work / PLAN)
 
 
-def _hash_ids(files: list[Path], buckets: Path, passes: int) -> None:
-    """Every row's record, in the bucket of its base's digest."""
+def _hash_ids(files: list[Path], buckets: Path, passes: int, mine: range) -> None:
+    """Every row's record, in the bucket of its base's digest; only the buckets in `mine` are written."""
     import pyarrow.compute as pc
 
-    outs = [open(buckets / f"{p}.bin", "wb") for p in range(passes)]
+    outs = {p: open(buckets / f"{p}.bin", "wb") for p in mine}
     try:
         row = 0
         for path in files:
@@ -156,9 +160,10 @@ def _hash_ids(files: list[Path], buckets: Path, passes: int) -> None:
                 part = rec["b"] % np.uint64(passes)
                 order = np.argsort(part, kind="stable")
                 for p, chunk in zip(np.unique(part[order]), np.split(rec[order], np.flatnonzero(np.diff(part[order])) + 1)):
-                    outs[int(p)].write(chunk.tobytes())
+                    if int(p) in outs:
+                        outs[int(p)].write(chunk.tobytes())
     finally:
-        for out in outs:
+        for out in outs.values():
             out.close()
 
 
@@ -168,25 +173,26 @@ def _plan_pass(files: list[Path], names: list[str], starts: np.ndarray, rec: np.
     repeated_digests = np.unique(h[1:][h[1:] == h[:-1]])
     if not len(repeated_digests):
         return np.empty(0, _RENAME)
-    rows = np.sort(rec["row"][np.isin(rec["h"], repeated_digests)])
-    read = _read_rows(files, starts, rows, ["id", "metadata.path"])
     groups: dict[str, list[int]] = defaultdict(list)
-    for r, row in read.items():
-        groups[row["id"] or ""].append(r)
-    groups = {doc_id: copies for doc_id, copies in groups.items() if len(copies) > 1}
-    paths = {r: (read[r]["metadata"] or {}).get("path") or "" for copies in groups.values() for r in copies}
+    paths: dict[int, str] = {}
+    for r, (doc_id, path) in _rows(files, starts, np.sort(rec["row"][np.isin(rec["h"], repeated_digests)]),
+                                   ["id", "metadata.path"]):
+        groups[doc_id or ""].append(r)
+        paths[r] = sys.intern(path or "")
+    for doc_id in [d for d, copies in groups.items() if len(copies) == 1]:  # another id with the same digest
+        del paths[groups.pop(doc_id)[0]]
     ties = []  # copies from one input file: ordered by content
     for copies in groups.values():
         per_path = Counter(paths[r] for r in copies)
         ties += [r for r in copies if per_path[paths[r]] > 1]
-    ties.sort()
-    content = {r: _content_digest(row) for r, row in _read_rows(files, starts, np.array(ties, np.int64),
-                                                                 ["text", "metadata"]).items()}
+    content = {r: _content_digest(values) for r, values in _rows(files, starts, np.array(sorted(ties), np.int64),
+                                                                 ["text", "metadata"])}
     used = _used_numbers(rec, {id_digest(split_suffix(doc_id)[0]) for doc_id in groups})
     out = []
     for doc_id in sorted(groups, key=lambda d: (split_suffix(d)[0], d)):
-        file_of = {r: int(np.searchsorted(starts, r, "right")) - 1 for r in groups[doc_id]}
-        copies = sorted(groups[doc_id], key=lambda r: (paths[r], content.get(r, b""), names[file_of[r]], r))
+        copies = groups.pop(doc_id)
+        file_of = dict(zip(copies, (np.searchsorted(starts, copies, "right") - 1).tolist()))
+        copies.sort(key=lambda r: (paths[r], content.get(r, b""), names[file_of[r]], r))
         taken = used[id_digest(split_suffix(doc_id)[0])]
         n = 0
         for r in copies[1:]:
@@ -194,7 +200,7 @@ def _plan_pass(files: list[Path], names: list[str], starts: np.ndarray, rec: np.
             while n in taken:
                 n += 1
             taken.add(n)
-            out.append((file_of[r], r - starts[file_of[r]], n))
+            out.append((file_of[r], r - int(starts[file_of[r]]), n))
     return np.array(out, dtype=_RENAME)
 
 
@@ -207,20 +213,21 @@ def _used_numbers(rec: np.ndarray, bases: set[int]) -> dict[int, set[int]]:
     return used
 
 
-def _content_digest(row: dict) -> bytes:
+def _content_digest(values: tuple) -> bytes:
+    """Text and metadata of a row (flattened columns), as one digest."""
     digest = hashlib.blake2b(digest_size=16)
-    digest.update((row["text"] or "").encode("utf-8", "surrogatepass"))
-    digest.update(b"\0" + json.dumps(row["metadata"], sort_keys=True, ensure_ascii=False, default=str).encode())
+    digest.update((values[0] or "").encode("utf-8", "surrogatepass"))
+    digest.update(b"\0" + json.dumps(values[1:], ensure_ascii=False, default=str).encode("utf-8", "surrogatepass"))
     return digest.digest()
 
 
-def _read_rows(files: list[Path], starts: np.ndarray, rows: np.ndarray, columns: list[str]) -> dict[int, dict]:
-    """Global row -> the row's `columns`, reading only the row groups that hold `rows` (sorted)."""
+def _rows(files: list[Path], starts: np.ndarray, rows: np.ndarray, columns: list[str]) -> Iterator[tuple[int, tuple]]:
+    """(global row, the row's `columns`, structs flattened) for `rows` (sorted), reading only
+    the row groups that hold them."""
     import pyarrow.parquet as pq
 
-    out: dict[int, dict] = {}
     if not len(rows):
-        return out
+        return
     owner = np.searchsorted(starts, rows, "right") - 1
     for index in np.unique(owner):
         local = rows[owner == index] - starts[index]
@@ -230,11 +237,10 @@ def _read_rows(files: list[Path], starts: np.ndarray, rows: np.ndarray, columns:
             size = pf.metadata.row_group(g).num_rows
             wanted = local[(local >= group_start) & (local < group_start + size)]
             if len(wanted):
-                table = pf.read_row_group(g, columns=columns).take(wanted - group_start)
-                for r, row in zip(wanted.tolist(), table.to_pylist()):
-                    out[int(starts[index]) + r] = row
+                table = pf.read_row_group(g, columns=columns).take(wanted - group_start).flatten()
+                values = zip(*(table.column(i).to_pylist() for i in range(table.num_columns)))
+                yield from zip((wanted + starts[index]).tolist(), values)
             group_start += size
-    return out
 
 
 # -- rewriting --------------------------------------------------------------------------
@@ -246,7 +252,7 @@ def _rewrite(path: Path, rows: np.ndarray, numbers: np.ndarray) -> None:
     import pyarrow.parquet as pq
 
     pf = pq.ParquetFile(path)
-    first = _read_rows([path], np.zeros(1, np.int64), rows[:1], ["id"])[int(rows[0])]["id"] or ""
+    first = next(_rows([path], np.zeros(1, np.int64), rows[:1], ["id"]))[1][0] or ""
     if split_suffix(first)[1] == int(numbers[0]):
         return
     tmp = path.with_name(path.name + TMP_SUFFIX)
