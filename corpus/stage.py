@@ -67,6 +67,12 @@ class StageContext:
     allow_empty: bool = True  # False: inputs that yield 0 documents are an error (EmptyInput), as the CLI asks
 
     @property
+    def tasks(self) -> int:
+        """The tasks a pass runs by default: the executor's, but no more than there are input
+        files (datatrove gives each task whole files, so more tasks would idle), and at least one."""
+        return max(1, min(self.executor.tasks, len(self.inputs) or 1))
+
+    @property
     def shards_dir(self) -> Path:
         return self.stage_dir / "shards"
 
@@ -139,7 +145,6 @@ class DatatroveStage(Stage):
         if _slurm_jobs_queued(ctx):
             return {"submitted": True}
         passes = self.passes(ctx)
-        default_tasks = max(1, min(ctx.executor.tasks, len(ctx.inputs) or 1))
         accounted = None
         previous = None
         pending = False
@@ -148,7 +153,7 @@ class DatatroveStage(Stage):
             logging_dir = ctx.stage_dir if len(passes) == 1 else ctx.stage_dir / "passes" / p.name
             executor = make_executor(
                 p.steps, ctx.executor, str(logging_dir), job_name=f"{ctx.name}_{p.name}",
-                tasks=p.tasks or default_tasks, depends=previous if ctx.executor.type == "slurm" else None,
+                tasks=p.tasks or ctx.tasks, depends=previous if ctx.executor.type == "slurm" else None,
             )
             executor.run()
             job_ids.append(getattr(executor, "job_id", None))

@@ -106,7 +106,7 @@ def build(ctx: StageContext) -> list[Pass]:
     work.mkdir(parents=True, exist_ok=True)
     # datatrove's dedup names documents (task, index in the task's stream): the signature
     # and filter passes must read the same files with the same number of tasks
-    tasks = max(1, min(ctx.executor.tasks, len(ctx.inputs)))
+    tasks = ctx.tasks
     config = minhash_config(options)
     priority = SourcePriority(options.source_priority, options.prefer_longer)
     signatures, exact_sigs, exact_dups = work / "signatures", work / "exact_signatures", work / "exact_dups"

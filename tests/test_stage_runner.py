@@ -79,6 +79,15 @@ def ctx_for(tmp_path, inputs, **kw):
     )
 
 
+def test_tasks_are_the_executors_capped_by_input_files(tmp_path, inputs):
+    assert ctx_for(tmp_path, inputs).tasks == 2
+    assert ctx_for(tmp_path, inputs[:1]).tasks == 1
+    assert ctx_for(tmp_path, []).tasks == 1
+    wide = ctx_for(tmp_path, inputs)
+    wide.executor = ExecutorConfig(tasks=8, workers=2)
+    assert wide.tasks == 3
+
+
 def test_report_counts_kept_and_excluded_from_files(tmp_path, inputs):
     report = run_stage(STAGE, ctx_for(tmp_path, inputs))
     assert report["documents"] == {"in": 12, "kept": 6, "excluded": 6}
