@@ -242,3 +242,31 @@ def test_zip_repository_is_read_like_a_tarball(tmp_path):
     assert doc.metadata["licence"] == "MIT" and doc.metadata["licence_confidence"] == 1.0
     assert doc.metadata["licence_evidence"] == "package.json#license; LICENSE#text:licenseclassifier"
     assert doc.metadata["language"] == "JavaScript" and doc.metadata["archive"] == "widget-main.zip"
+
+
+def test_options_defaults_are_the_steps_own_defaults():
+    """The stage's options and the steps they configure agree on every default, so a step
+    built without the stage (tests, benchmarks) behaves as the stage does."""
+    import inspect
+
+    from filters.code.archives import ArchiveLimits
+    from filters.code.file_filters import CodeFileFilter
+    from filters.code.reader import CodeReader
+    from filters.code.secrets import SecretsMasker
+
+    def defaults(cls) -> dict:
+        return {k: p.default for k, p in inspect.signature(cls.__init__).parameters.items()
+                if p.default is not inspect.Parameter.empty}
+
+    o = Options()
+    file_rules = defaults(CodeFileFilter)
+    assert list(file_rules.pop("languages")) == o.languages
+    file_rules.pop("exclusion_writer")
+    assert file_rules == {k: getattr(o, k) for k in file_rules}
+    reader = defaults(CodeReader)
+    assert (reader["coverage_threshold"], reader["honour_spdx_headers"]) == (o.licence_text_coverage,
+                                                                            o.honour_spdx_headers)
+    limits = ArchiveLimits()
+    assert (limits.max_members, limits.max_total_bytes, limits.max_ratio, limits.max_member_bytes) == (
+        o.max_archive_members, o.max_archive_bytes, o.max_archive_ratio, o.max_file_bytes)
+    assert defaults(SecretsMasker)["placeholder"] == o.secret_placeholder

@@ -69,6 +69,11 @@ class LicenceResult:
                 "licence_confidence": round(self.confidence, 3)}
 
 
+COVERAGE_THRESHOLD = 75.0
+"""% of a file the matched licence text must cover: google/licensecheck's default, so a README
+that mentions MIT is not an MIT licence"""
+
+
 @dataclass(frozen=True)
 class TextMatch:
     file: str
@@ -76,12 +81,9 @@ class TextMatch:
     coverage: float
 
 
-def match_licence_text(text: str, file: str = "LICENSE", coverage_threshold: float = 75.0) -> TextMatch:
-    """SPDX ids of the licence texts in one file (empty when it is not a licence text).
-
-    `coverage_threshold` is licensecheck's default: the matched licence must cover 75% of
-    the file, so a README that mentions MIT is not an MIT licence.
-    """
+def match_licence_text(text: str, file: str = "LICENSE",
+                       coverage_threshold: float = COVERAGE_THRESHOLD) -> TextMatch:
+    """SPDX ids of the licence texts in one file (empty when it is not a licence text)."""
     from licenseclassifier import identify_license
 
     matches = identify_license(text, coverage_threshold=coverage_threshold)
@@ -110,7 +112,7 @@ def _join(ids: list[str], operator: str) -> str:
 
 
 def detect_licence(files: dict[str, str], fallback: str | None = None,
-                   coverage_threshold: float = 75.0) -> LicenceResult:
+                   coverage_threshold: float = COVERAGE_THRESHOLD) -> LicenceResult:
     """The licence of one repository from its evidence files (`relpath -> text`, as chosen
     by `is_evidence_file`) and, failing all evidence, the source manifest's `fallback`."""
     findings: list[Finding] = []

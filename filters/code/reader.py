@@ -27,7 +27,7 @@ from filters.code.archives import ArchiveLimits, ArchiveReader, ArchiveRefused, 
 from filters.code.languages import language_of
 from filters.code.local_files import readable_hardlinks, tree_entry
 from filters.code.licence_detection import (
-    MAX_EVIDENCE_BYTES, LicenceResult, detect_licence, is_evidence_file, spdx_header,
+    COVERAGE_THRESHOLD, MAX_EVIDENCE_BYTES, LicenceResult, detect_licence, is_evidence_file, spdx_header,
 )
 from filters.code.git_metadata import git_head
 from filters.code.repos import RepoDir, is_vcs_internal, plan_units
@@ -75,7 +75,7 @@ class CodeReader(PathListReader):
         datasets: dict[str, str] | None = None,
         fallback_licences: dict[str, str] | None = None,
         limits: ArchiveLimits | None = None,
-        coverage_threshold: float = 75.0,
+        coverage_threshold: float = COVERAGE_THRESHOLD,
         honour_spdx_headers: bool = True,
         default_dataset: str = "code",
         limit: int = -1,

@@ -135,6 +135,10 @@ def mask_secrets(text: str, placeholder: str = "<|{type}|>") -> tuple[str, Count
     return "".join(parts), counts
 
 
+PLACEHOLDER = "<|{type}|>"
+"""what a secret becomes; `{type}` is its kind, e.g. SECRET_AWS_KEY"""
+
+
 class SecretsMasker(PipelineStep):
     """Masks secrets in every document and records `metadata["pii"]` counts by type.
 
@@ -145,7 +149,7 @@ class SecretsMasker(PipelineStep):
     type = "🔐 - PII"
     name = "code secrets"
 
-    def __init__(self, placeholder: str = "<|{type}|>"):
+    def __init__(self, placeholder: str = PLACEHOLDER):
         super().__init__()
         if "{type}" not in placeholder:
             raise ValueError("placeholder must contain '{type}', e.g. '<|{type}|>'")
