@@ -169,3 +169,11 @@ def source_name(prefix: str | Path) -> str:
     `00000` or `00000_tokens` takes its folder's name (`tokenize/wiki/00000` -> `wiki`)."""
     stem = re.sub(r"_?\d{5}(_tokens)?$", "", Path(prefix).name)
     return stem or Path(prefix).parent.name
+
+
+def group_shards(paths: Iterable[str | Path]) -> dict[str, list[str]]:
+    """Shard prefixes among `paths` by source name, as the trainer mixes them."""
+    groups: dict[str, list[str]] = {}
+    for prefix in shard_prefixes(paths):
+        groups.setdefault(source_name(prefix), []).append(prefix)
+    return groups

@@ -20,7 +20,7 @@ import torch
 
 from training.checkpoint import Checkpointer, full_model_state, load_full_model_state
 from training.config import TrainConfig
-from corpus.megatron_format import shard_prefixes, source_name
+from corpus.megatron_format import group_shards
 from training.data import (
     PackedBatches,
     load_sources,
@@ -71,13 +71,6 @@ class TrainResult:
     checkpoint: str | None = None
     export_dir: str | None = None
     params: int = 0
-
-
-def group_shards(paths: list[str]) -> dict[str, list[str]]:
-    groups: dict[str, list[str]] = {}
-    for prefix in shard_prefixes(paths):
-        groups.setdefault(source_name(prefix), []).append(prefix)
-    return groups
 
 
 class Trainer:
