@@ -96,10 +96,10 @@ def run_ours(config_path: Path, seq_len: int, batch: int, steps: int, warmup: in
 def parse_sets(items: list[str] | None) -> dict:
     """`KEY=VALUE` strings -> overrides, read as the trainer's CLI reads them (YAML 1.2 floats)."""
     from corpus.config import ConfigError
-    from training.config import parse_overrides
+    from corpus.overrides import parse_overrides
 
     try:
-        return parse_overrides(items)
+        return parse_overrides(items, min_depth=2)
     except ConfigError as err:
         raise SystemExit(str(err)) from None
 

@@ -14,10 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from corpus import yaml12
 from corpus.config import ConfigError, ExecutorConfig, load_yaml, validate
+from corpus.overrides import apply_overrides, parse_overrides
 
 DEMO_RUN_DIR = "runs/demo"
 
@@ -31,31 +29,6 @@ STAGE_HELP = {
     "tokenize": "documents -> Megatron .bin/.idx token shards per source",
     "train": "continue pre-training Llama weights on token shards",
 }
-
-
-def _parse_set(items: list[str]) -> dict[str, Any]:
-    """`--set a.b=1 --set c=[x,y]` -> nested dict; values are YAML."""
-    out: dict[str, Any] = {}
-    for item in items:
-        if "=" not in item:
-            raise ConfigError(f"--set {item}: expected KEY=VALUE")
-        key, value = item.split("=", 1)
-        node = out
-        parts = key.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        try:
-            node[parts[-1]] = yaml12.load(value)  # YAML 1.2 floats, as in config files
-        except yaml.YAMLError as err:
-            raise ConfigError(f"--set {item}: the value is not valid YAML ({getattr(err, 'problem', err)})") from None
-    return out
-
-
-def _deep_merge(a: dict, b: dict) -> dict:
-    out = dict(a)
-    for k, v in b.items():
-        out[k] = _deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
 
 
 def _add_stage_args(p: argparse.ArgumentParser, stage: str) -> None:
@@ -92,7 +65,7 @@ def _run_standalone_stage(args: argparse.Namespace) -> int:
     if args.options:
         options, lines = load_yaml(args.options)
         where = args.options
-    options = _deep_merge(options or {}, _parse_set(args.set))
+    options = apply_overrides(options or {}, parse_overrides(args.set))
     if getattr(args, "against", None):
         options["against"] = list(args.against)
     opts = validate(stage.options, options, where, lines)

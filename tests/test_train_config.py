@@ -63,7 +63,7 @@ def test_overrides_apply_before_validation(tmp_path):
 
 def test_exponent_floats_without_a_dot_are_floats_in_the_file_and_in_overrides(tmp_path):
     """YAML 1.1 (PyYAML) reads `1e-5` as a string; a config and `--set` read it as YAML 1.2 does."""
-    from training.config import parse_overrides
+    from corpus.overrides import parse_overrides
 
     path = write(tmp_path, "model:\n  shape: {dim: 64, n_layers: 2, n_heads: 4, ffn_dim: 192, vocab_size: 96, "
                            "norm_eps: 1e-5}\noptim:\n  lr: 3e-4\n")
@@ -76,7 +76,7 @@ def test_exponent_floats_without_a_dot_are_floats_in_the_file_and_in_overrides(t
 
 
 def test_a_dotted_override_reaches_into_the_shape(tmp_path):
-    from training.config import parse_overrides
+    from corpus.overrides import parse_overrides
 
     config = load_config(CONFIGS / "tiny.yaml", parse_overrides(["model.shape.norm_eps=1e-6"]))
     assert config.model.shape["norm_eps"] == 1e-6 and config.model.shape["dim"] == 64
@@ -84,8 +84,10 @@ def test_a_dotted_override_reaches_into_the_shape(tmp_path):
         load_config(CONFIGS / "tiny.yaml", parse_overrides(["model.shape.norm_epsilon=1e-6"]))
     with pytest.raises(ConfigError, match=r"--set optim\.lr\.x=1: optim\.lr is not a mapping"):
         load_config(CONFIGS / "tiny.yaml", parse_overrides(["optim.lr.x=1"]))
-    with pytest.raises(ConfigError, match=r"--set lr: expected section\.key=value"):
-        parse_overrides(["lr"])
+    with pytest.raises(ConfigError, match=r"--set lr=1: expected section\.key=value"):
+        parse_overrides(["lr=1"], min_depth=2)
+    with pytest.raises(ConfigError, match=r"override 'lr': use section\.key"):
+        load_config(CONFIGS / "tiny.yaml", {"lr": 1})
 
 
 def test_a_string_in_the_model_shape_is_a_config_error_naming_file_line_and_key(tmp_path):

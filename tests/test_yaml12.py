@@ -65,7 +65,7 @@ def test_pipeline_options_keep_exponent_floats_as_numbers(tmp_path):
 
 
 def test_corpus_cli_set_reads_exponent_floats():
-    from corpus.cli import _parse_set
+    from corpus.overrides import apply_overrides, parse_overrides
 
-    assert _parse_set(["min_jaccard=8e-1", "a.b=1e-5", "name=1e"]) == {"min_jaccard": 0.8, "a": {"b": 1e-5},
-                                                                      "name": "1e"}
+    parsed = parse_overrides(["min_jaccard=8e-1", "a.b=1e-5", "name=1e"])
+    assert apply_overrides({}, parsed) == {"min_jaccard": 0.8, "a": {"b": 1e-5}, "name": "1e"}

@@ -65,11 +65,12 @@ def add_evaluate_parser(subparsers) -> argparse.ArgumentParser:
 def _train(args: argparse.Namespace) -> int:
     from corpus.config import ConfigError
     from training.checkpoint import CheckpointRefused
-    from training.config import load_config, parse_overrides
+    from corpus.overrides import parse_overrides
+    from training.config import load_config
     from training.trainer import Trainer
 
     try:
-        overrides = parse_overrides(args.set)
+        overrides = parse_overrides(args.set, min_depth=2)
         if args.data:
             overrides["data.paths"] = args.data
         if args.init_from:

@@ -21,10 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from corpus import yaml12
 from corpus.config import ConfigError, load_yaml
+from corpus.overrides import apply_overrides
 
 
 @dataclass(kw_only=True, slots=True)
@@ -328,39 +326,10 @@ def config_from_dict(data: dict, file: str = "<config>", lines: dict | None = No
         raise ConfigError(f"{file}: {err}") from None
 
 
-def parse_overrides(items: list[str] | None) -> dict[str, Any]:
-    """`--set section.key=VALUE` strings -> overrides; values are YAML with YAML 1.2 floats, so
-    `--set model.shape.norm_eps=1e-5` and a `json.dumps`-written mapping keep their numbers."""
-    out: dict[str, Any] = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep or "." not in key:
-            raise ConfigError(f"--set {item}: expected section.key=value")
-        try:
-            out[key] = yaml12.load(value)
-        except yaml.YAMLError as err:
-            raise ConfigError(f"--set {item}: the value is not valid YAML ({getattr(err, 'problem', err)})") from None
-    return out
-
-
-def apply_overrides(data: dict, overrides: dict[str, Any]) -> dict:
-    """`{"training.max_steps": 5}` style overrides on a raw config mapping (before validation);
-    a longer path reaches into a mapping-valued key (`model.shape.norm_eps`)."""
-    for dotted, value in overrides.items():
-        path = dotted.split(".")
-        if len(path) < 2 or not all(path):
-            raise ConfigError(f"override {dotted!r}: use section.key")
-        node = data
-        for depth, part in enumerate(path[:-1]):
-            if node.get(part) is None:
-                node[part] = {}
-            if not isinstance(node[part], dict):
-                raise ConfigError(f"--set {dotted}={value}: {'.'.join(path[:depth + 1])} is not a mapping")
-            node = node[part]
-        node[path[-1]] = value
-    return data
-
-
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> TrainConfig:
+    """The config in `path` with `overrides` (dotted `section.key` paths, `corpus.overrides`) applied."""
     data, lines = load_yaml(path)
+    for dotted in overrides or {}:
+        if len(dotted.split(".")) < 2:
+            raise ConfigError(f"override {dotted!r}: use section.key")
     return config_from_dict(apply_overrides(data or {}, overrides or {}), str(path), lines)
