@@ -197,7 +197,7 @@ def stale(label: str, change: Callable[[Path], list[str]], must_say: str) -> Cal
 
 
 HOLDER = ("import sys, time; sys.path.insert(0, {root!r}); from pathlib import Path; "
-          "from corpus.run_lock import DirectoryLock; from corpus.stage_dir import claim; "
+          "from corpus.run.run_lock import DirectoryLock; from corpus.run.stage_dir import claim; "
           "claim(Path(sys.argv[1]), 'ingest_code'); lock = DirectoryLock(sys.argv[1], 'jacorpus ingest_code').acquire(); "
           "Path(sys.argv[1], 'held').touch(); time.sleep(120)")
 
@@ -306,7 +306,7 @@ def _empty_shard(d: Path) -> Path:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from corpus.schema import SCHEMA
+    from corpus.formats.schema import SCHEMA
 
     pq.write_table(pa.Table.from_pylist([], schema=SCHEMA), d / "empty.parquet")
     return d / "empty.parquet"

@@ -39,8 +39,8 @@ from datatrove.utils.hashing import HashConfig
 from benchmarks.baselines import datatrove_char_minhash
 from benchmarks.evalsets.planted_duplicates import plant, true_jaccard, with_copies
 from corpus.config import ExecutorConfig
-from corpus.schema import SCHEMA, document_to_row, row_to_document
-from corpus.stage import StageContext, run_stage
+from corpus.formats.schema import SCHEMA, document_to_row, row_to_document
+from corpus.run.stage import StageContext, run_stage
 from filters.dedup.char_minhash import CharMinhashSignature
 from filters.dedup.exact import exact_dedup_config
 from filters.dedup.priority import SourcePriority
@@ -221,16 +221,16 @@ import json, sys, tracemalloc
 from pathlib import Path
 sys.path.insert(0, {root!r})
 import pyarrow as pa
-import corpus.stage
+import corpus.run.stage
 from benchmarks.dedup import run_dedup, peak_rss_mb
 idle = peak_rss_mb()
 passes = {{}}
-count_shards = corpus.stage.summarize_shards
+count_shards = corpus.run.stage.summarize_shards
 def after_passes(folder):  # the runner counts the shards once every pass has run
     passes.setdefault("peak_rss_mb", peak_rss_mb())
     passes.setdefault("arrow_peak_mb", round(pa.default_memory_pool().max_memory() / 2**20))
     return count_shards(folder)
-corpus.stage.summarize_shards = after_passes
+corpus.run.stage.summarize_shards = after_passes
 tracemalloc.start()
 report, _ = run_dedup(Path({out!r}), {inputs!r})
 print(json.dumps({{"documents": report["documents"], "rss_after_imports_mb": idle,
@@ -253,7 +253,7 @@ def bench_memory(documents: int) -> dict:
     """Peak RSS of the whole stage (4 input files, 2 tasks, one worker: every pass runs in
     the measured process) at 1x and 4x input, each in a fresh interpreter that only runs the
     stage; the inputs are written beforehand by this process. `passes` is the peak when the
-    four passes are done, before the runner counts the output shards (corpus/accounting.py
+    four passes are done, before the runner counts the output shards (corpus/run/accounting.py
     reads each kept shard whole, which grows with the shard)."""
     out = {}
     for scale in (1, 4):

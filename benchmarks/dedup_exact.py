@@ -38,7 +38,7 @@ import pipelines.dedup as dedup_stage
 from benchmarks.dedup import DATA, real_chunks, write_input
 from benchmarks.evalsets.planted_duplicates import with_copies
 from corpus.config import ExecutorConfig
-from corpus.stage import StageContext, run_stage
+from corpus.run.stage import StageContext, run_stage
 from filters.dedup.exact import ExactDedupSignatureWithId, ExactFindDedupsById, exact_dedup_config
 from filters.dedup.priority import SourcePriority
 

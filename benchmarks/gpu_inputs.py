@@ -64,7 +64,7 @@ def write_docs(path: Path, texts: list[str], source: str, prefix: str) -> None:
     import pyarrow.parquet as pq
     from datatrove.data import Document
 
-    from corpus.schema import SCHEMA, document_to_row
+    from corpus.formats.schema import SCHEMA, document_to_row
 
     rows = [document_to_row(Document(text=t, id=f"{prefix}/{i}", metadata={"source": source, "licence": "PD"}))
             for i, t in enumerate(texts)]

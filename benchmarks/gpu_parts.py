@@ -108,7 +108,7 @@ def chars_per_token(tokens: Path) -> float:
 
 
 def heldout_texts() -> list[str]:
-    from corpus.shard_files import read_texts
+    from corpus.formats.shard_files import read_texts
 
     return read_texts(sorted((INPUTS / "heldout").iterdir()))
 

@@ -230,7 +230,7 @@ def planted_checkpoint(lab: Lab) -> Attack:
     except ImportError:
         return Attack(CHECKPOINT, "a planted checkpoint .metadata pickle, then resume", None,
                       "not run: torch is not installed (pip install -e '.[train]')", True)
-    from corpus.megatron_format import write_token_shard
+    from corpus.formats.megatron_format import write_token_shard
 
     d = lab.fresh("checkpoint")
     import numpy as np

@@ -179,8 +179,8 @@ def bench_secrets(members: dict[str, dict[str, str]], repeats: int) -> None:
 
 def bench_stage(repeats: int) -> None:
     print("== whole stage (1 task, 1 core) on the five sdists")
-    from corpus.manifest import Source
-    from corpus.stage import StageContext, run_stage
+    from corpus.sources.manifest import Source
+    from corpus.run.stage import StageContext, run_stage
     from pipelines.ingest_code import STAGE, Options
 
     archives = sorted(str(p) for p in (DATA / "code").glob("*.tar.gz"))

@@ -67,7 +67,7 @@ def drain(steps: list, rank: int = 0, world_size: int = 1) -> None:
 
 def ours(paths: list[Path], workdir: Path, **options) -> list:
     """The stage's passes as [(steps, tasks)], built by the stage itself."""
-    from corpus.stage import Pass, StageContext
+    from corpus.run.stage import Pass, StageContext
     from pipelines.ingest_web import Options, build
 
     ctx = StageContext(name="ingest_web", stage_dir=workdir, inputs=[str(p) for p in paths],
@@ -236,7 +236,7 @@ def main() -> int:
     args = parser.parse_args()
 
     # the inputs, `passes` times over, as one WARC (gzip members and WARC records concatenate):
-    # the same file listed twice would be read once (corpus/unique_ids.py)
+    # the same file listed twice would be read once (corpus/readers/unique_ids.py)
     workdir = tempfile.TemporaryDirectory(prefix="ingest_web_bench_")
     paths = [Path(workdir.name) / ("inputs.warc.gz" if all(p.suffix == ".gz" for p in args.inputs) else "inputs.warc")]
     with open(paths[0], "wb") as out:

@@ -58,7 +58,7 @@ def load_articles(dump: str) -> list:
 
 def stage_chain(dump: str, out: str) -> int:
     """The stage's steps driven in this process (no executor), as one datatrove task runs them."""
-    from corpus.stage import StageContext
+    from corpus.run.stage import StageContext
     from pipelines.ingest_wiki import Options, build
 
     ctx = StageContext(name="ingest_wiki", stage_dir=Path(out), inputs=[dump], options=Options(), quiet=True)

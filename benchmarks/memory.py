@@ -125,7 +125,7 @@ def write_shard(path: Path, texts: list[str], source: str = "web", prefix: str =
     import pyarrow.parquet as pq
     from datatrove.data import Document
 
-    from corpus.schema import SCHEMA, document_to_row
+    from corpus.formats.schema import SCHEMA, document_to_row
 
     with pq.ParquetWriter(path, SCHEMA) as writer:
         for start in range(0, len(texts), 500):

@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DATA = ROOT.parent / "shared" / "data"
 
-from corpus.document_reader import DocumentReader, settings_from_options  # noqa: E402
-from corpus.input_formats import InputOptions  # noqa: E402
+from corpus.readers.document_reader import DocumentReader, settings_from_options  # noqa: E402
+from corpus.readers.input_formats import InputOptions  # noqa: E402
 from benchmarks.evalsets.bad_parquet import texts_with_bad_row  # noqa: E402
 
 

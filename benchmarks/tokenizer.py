@@ -120,7 +120,7 @@ def write_shards(docs: list[dict], folder: Path) -> list[str]:
     import pyarrow.parquet as pq
     from datatrove.data import Document
 
-    from corpus.schema import SCHEMA, document_to_row
+    from corpus.formats.schema import SCHEMA, document_to_row
 
     folder.mkdir(parents=True, exist_ok=True)
     rows = [document_to_row(Document(text=d["text"], id=d["id"], metadata={"source": d["source"], "licence": "unknown"}))
@@ -164,7 +164,7 @@ def print_rows(title: str, rows: list[dict], as_json: bool) -> None:
 def quality(docs: list[dict], as_json: bool, work: Path, vocab_size: int = 32000) -> list[dict]:
     import sentencepiece as spm
 
-    from corpus.stage import StageContext, run_stage
+    from corpus.run.stage import StageContext, run_stage
     from pipelines.tokenizer_train import STAGE, Options
     from tokenizer.backends import load_tokenizer
     from tokenizer.sampling import split_sentences
@@ -235,7 +235,7 @@ def _timed(fn, repeats: int) -> tuple[float, float]:
 def throughput(docs: list[dict], as_json: bool, work: Path, repeats: int = 3) -> list[dict]:
     from datatrove.pipeline.tokens.megatron_tokenizer import MegatronDocumentTokenizer
 
-    from corpus.shards import ShardReader
+    from corpus.formats.shards import ShardReader
     from tokenizer.hf_export import export_tokenizer_json
     from tokenizer.token_shards import MegatronShardWriter
 

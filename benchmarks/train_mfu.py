@@ -33,14 +33,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from training.config import load_config
-from corpus.megatron_format import write_token_shard
+from corpus.formats.megatron_format import write_token_shard
 from training.metrics import flops_per_token, peak_flops
 from training.model import ModelArgs
 
 
 def write_shards(folder: Path, vocab: int, tokens: int, mean_doc: int, seed: int = 0) -> None:
     """Random documents with log-normal lengths (median `mean_doc`), in Megatron format
-    (corpus.megatron_format.write_token_shard: datatrove's bytes, without needing datatrove on a GPU box)."""
+    (corpus.formats.megatron_format.write_token_shard: datatrove's bytes, without needing datatrove on a GPU box)."""
     rng = np.random.default_rng(seed)
     docs, written = [], 0
     while written < tokens:

@@ -38,7 +38,7 @@ def stage_texts(web_dir: Path, **options) -> dict[str, str]:
     import pyarrow.parquet as pq
     from fastwarc.warc import ArchiveIterator, WarcRecordType
 
-    from corpus.stage import StageContext, run_stage
+    from corpus.run.stage import StageContext, run_stage
     from pipelines.ingest_web import STAGE, Options
 
     sources = {

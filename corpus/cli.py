@@ -53,9 +53,9 @@ def _add_stage_args(p: argparse.ArgumentParser, stage: str) -> None:
 
 
 def _run_standalone_stage(args: argparse.Namespace) -> int:
-    from corpus.inputs import resolve_inputs
-    from corpus.manifest import Source
-    from corpus.stage import StageContext, run_stage
+    from corpus.readers.inputs import resolve_inputs
+    from corpus.sources.manifest import Source
+    from corpus.run.stage import StageContext, run_stage
     from pipelines import get_stage
 
     stage = get_stage(args.stage)
@@ -91,7 +91,7 @@ def _run(args: argparse.Namespace) -> int:
     reports = run_pipeline(config, force=args.force, quiet=args.quiet, only=args.stage or None,
                            allow_empty=args.allow_empty)
     if not args.quiet and reports:
-        from corpus.report import print_run_report
+        from corpus.reports.report import print_run_report
 
         from corpus.config import load_pipeline_config
 
@@ -115,7 +115,7 @@ def _prepare_demo(quiet: bool) -> str:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from corpus.report import load_reports, print_run_report, print_stage_report
+    from corpus.reports.report import load_reports, print_run_report, print_stage_report
 
     path = Path(args.run)
     if not path.is_dir():
@@ -124,7 +124,7 @@ def _report(args: argparse.Namespace) -> int:
         raise ConfigError(f"{path}: no stage report here (no report.json, nor <stage>/report.json); "
                           "has a stage finished?")
     if args.html:
-        from corpus.html_report import write_html_report
+        from corpus.reports.html_report import write_html_report
 
         out = write_html_report(path, Path(args.html) if args.html is not True else None)
         print(f"wrote {out}")
@@ -137,8 +137,8 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from corpus.download import DownloadError, Policy
-    from corpus.fetch import fetch_manifest
+    from corpus.sources.download import DownloadError, Policy
+    from corpus.sources.fetch import fetch_manifest
 
     policy = Policy(retries=args.retries, concurrency=args.concurrency,
                     bandwidth_bytes_per_s=args.bandwidth_mbps * 125_000 if args.bandwidth_mbps else None,
@@ -153,7 +153,7 @@ def _fetch(args: argparse.Namespace) -> int:
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    from corpus.inspect import run_inspect
+    from corpus.reports.inspect import run_inspect
 
     if args.explain:
         from pipelines.quality_train import _explain

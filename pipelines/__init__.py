@@ -1,10 +1,10 @@
-"""One module per stage; each declares `STAGE` (a corpus.stage.Stage). Only the CLI imports this package."""
+"""One module per stage; each declares `STAGE` (a corpus.run.stage.Stage). Only the CLI imports this package."""
 
 from __future__ import annotations
 
 import importlib
 
-from corpus.stage import Stage
+from corpus.run.stage import Stage
 
 # stage name -> module; run order is corpus.config.STAGE_ORDER
 STAGE_MODULES = {

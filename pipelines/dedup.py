@@ -33,10 +33,10 @@ from datatrove.utils.hashing import HashConfig
 from pydantic import Field, model_validator
 
 from corpus.config import ConfigError, Strict
-from corpus.exclusion import ExcludeMarked
-from corpus.document_reader import document_reader
-from corpus.input_formats import InputOptions
-from corpus.stage import DatatroveStage, Pass, StageContext
+from corpus.readers.exclusion import ExcludeMarked
+from corpus.readers.document_reader import document_reader
+from corpus.readers.input_formats import InputOptions
+from corpus.run.stage import DatatroveStage, Pass, StageContext
 from filters.dedup.char_minhash import CharMinhashSignature
 from filters.dedup.cluster import PriorityMinhashCluster
 from filters.dedup.decisions import DuplicateMarker

@@ -19,10 +19,10 @@ from __future__ import annotations
 from pydantic import Field
 
 from corpus.config import Strict
-from corpus.exclusion import ExcludeMarked
-from corpus.document_reader import document_reader
-from corpus.input_formats import InputOptions
-from corpus.stage import DatatroveStage, StageContext
+from corpus.readers.exclusion import ExcludeMarked
+from corpus.readers.document_reader import document_reader
+from corpus.readers.input_formats import InputOptions
+from corpus.run.stage import DatatroveStage, StageContext
 from filters.licence.policy import LicenceOptions, LicencePolicyFilter, rejected_ids
 from filters.pii.masking import MaskingExclusionWriter, PIIDensityFilter, PIIMasker
 from filters.pii.options import PIIOptions

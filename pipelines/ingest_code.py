@@ -16,10 +16,10 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from corpus.config import Strict
-from corpus.exclusion import ExcludeMarked
-from corpus.manifest import LicencePolicy
-from corpus.shard_files import metadata_rows
-from corpus.stage import DatatroveStage, StageContext
+from corpus.readers.exclusion import ExcludeMarked
+from corpus.sources.manifest import LicencePolicy
+from corpus.formats.shard_files import metadata_rows
+from corpus.run.stage import DatatroveStage, StageContext
 from filters.code import file_filters
 from filters.code.archives import ArchiveLimits
 from filters.code.file_filters import CodeFileFilter

@@ -28,9 +28,9 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator
 
 from corpus.config import Strict
-from corpus.exclusion import ExcludeMarked
-from corpus.shard_files import metadata_rows
-from corpus.stage import DatatroveStage, Pass, StageContext
+from corpus.readers.exclusion import ExcludeMarked
+from corpus.formats.shard_files import metadata_rows
+from corpus.run.stage import DatatroveStage, Pass, StageContext
 from filters.web.cc_licence import CcLicenceTagger
 from filters.web.extraction import ExtractionResultFilter, HtmlToText
 from filters.web.feed_text import FEED_TYPES

@@ -18,8 +18,8 @@ from typing import Literal
 from pydantic import Field
 
 from corpus.config import Strict
-from corpus.exclusion import ExcludeMarked
-from corpus.stage import DatatroveStage, Pass, StageContext
+from corpus.readers.exclusion import ExcludeMarked
+from corpus.run.stage import DatatroveStage, Pass, StageContext
 from filters.wiki.attribution import DEFAULT_LICENCE
 from filters.wiki.dump_reader import WikiDumpReader
 from filters.wiki.markup_guard import (

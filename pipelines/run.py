@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpus.config import STAGE_ORDER, ConfigError, PipelineConfig, load_pipeline_config, validate
-from corpus.input_formats import check_inputs
-from corpus.inputs import resolve_inputs, stage_output_files
-from corpus.manifest import RunManifest, Source, load_source_manifest, sha256_problems
-from corpus.run_lock import DirectoryLock
-from corpus.stage import Stage, StageContext, check_not_stale, run_stage
+from corpus.readers.input_formats import check_inputs
+from corpus.readers.inputs import resolve_inputs, stage_output_files
+from corpus.sources.manifest import RunManifest, Source, load_source_manifest, sha256_problems
+from corpus.run.run_lock import DirectoryLock
+from corpus.run.stage import Stage, StageContext, check_not_stale, run_stage
 from pipelines import get_stage
 
 # which earlier stages' outputs feed each stage in a full run

@@ -2,7 +2,7 @@
 
     shards (parquet) -> empty text (excluded: empty_text) -> tokenizer + Megatron writer
 
-Writes `<stage>/<source>/<task>.bin/.idx` (layout: corpus/megatron_format.py and
+Writes `<stage>/<source>/<task>.bin/.idx` (layout: corpus/formats/megatron_format.py and
 docs/tokenizer.md), `<source>/<task>.docs.parquet` (id, licence, tokens of every document in
 index order) and `metadata.json`: the tokenizer (path, sha256, vocab size, bos/eos ids),
 token counts and licences per source, and a ready `--data-path` for Megatron-LM.
@@ -16,12 +16,12 @@ from pathlib import Path
 from pydantic import Field
 
 from corpus.config import ConfigError, Strict
-from corpus.exclusion import ExcludeMarked
-from corpus.document_reader import document_reader
-from corpus.input_formats import InputOptions
-from corpus.stage import DatatroveStage, StageContext
+from corpus.readers.exclusion import ExcludeMarked
+from corpus.readers.document_reader import document_reader
+from corpus.readers.input_formats import InputOptions
+from corpus.run.stage import DatatroveStage, StageContext
 from tokenizer.backends import load_tokenizer
-from corpus.megatron_format import count, dtype_for_vocab, shard_prefixes
+from corpus.formats.megatron_format import count, dtype_for_vocab, shard_prefixes
 from tokenizer.token_shards import EmptyTextFilter, MegatronShardWriter
 
 

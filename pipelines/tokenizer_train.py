@@ -23,9 +23,9 @@ from typing import Literal
 from pydantic import Field
 
 from corpus.config import ConfigError, Strict
-from corpus.document_reader import document_reader
-from corpus.input_formats import InputOptions
-from corpus.stage import FunctionStage, StageContext
+from corpus.readers.document_reader import document_reader
+from corpus.readers.input_formats import InputOptions
+from corpus.run.stage import FunctionStage, StageContext
 from tokenizer.backends import load_tokenizer
 from filters.pii.options import ALL_ENTITIES, PIIOptions
 from tokenizer.evaluate import evaluate, paragraphs, placeholders_in

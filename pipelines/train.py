@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from corpus.config import Strict
-from corpus.stage import FunctionStage, StageContext
+from corpus.run.stage import FunctionStage, StageContext
 
 
 class Options(Strict):

@@ -17,7 +17,7 @@ import zstandard
 
 from corpus.cli import main
 from corpus.config import ExecutorConfig
-from corpus.stage import StageContext, run_stage
+from corpus.run.stage import StageContext, run_stage
 from pipelines import dedup, filter as filter_stage, tokenize, tokenizer_train
 from pipelines.run import run_pipeline
 from benchmarks.evalsets.bad_parquet import texts_with_bad_row, write_table

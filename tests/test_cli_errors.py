@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from corpus.cli import _disk_full, disk_full_message, main
-from corpus.schema import SCHEMA
+from corpus.formats.schema import SCHEMA
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_stage_dir import one_error_line  # noqa: E402

@@ -14,7 +14,7 @@ from benchmarks.evalsets import bad_inputs as bad
 import pyarrow.parquet as pq
 import pytest
 
-from corpus.file_names import decode_name, display_name
+from corpus.readers.file_names import decode_name, display_name
 from filters.code.file_names import zip_member_name
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,9 +13,9 @@ from benchmarks.evalsets import bad_inputs as bad
 import pyarrow.parquet as pq
 
 from corpus.config import ExecutorConfig
-from corpus.inputs import resolve_inputs
-from corpus.manifest import Source
-from corpus.stage import StageContext, run_stage
+from corpus.readers.inputs import resolve_inputs
+from corpus.sources.manifest import Source
+from corpus.run.stage import StageContext, run_stage
 from pipelines.ingest_code import STAGE, Options
 
 

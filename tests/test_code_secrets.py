@@ -250,8 +250,8 @@ def test_ingest_code_masks_the_three_leaked_shapes(tmp_path):
     import pyarrow.parquet as pq
 
     from corpus.config import ExecutorConfig
-    from corpus.inputs import resolve_inputs
-    from corpus.stage import StageContext, run_stage
+    from corpus.readers.inputs import resolve_inputs
+    from corpus.run.stage import StageContext, run_stage
     from pipelines.ingest_code import STAGE, Options
 
     bad.leaked_secrets_tree(tmp_path / "in" / "app")

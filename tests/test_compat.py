@@ -1,4 +1,4 @@
-"""corpus.compat: our one datatrove patch (the task logger), where tasks start, checked first."""
+"""corpus.run.compat: our one datatrove patch (the task logger), where tasks start, checked first."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 import dill
 import pytest
 
-from corpus import compat
+from corpus.run import compat
 from corpus.config import ExecutorConfig
-from corpus.executors import make_executor
+from corpus.run.executors import make_executor
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,7 +51,7 @@ def test_a_task_started_in_a_fresh_interpreter_keeps_info_off_the_console(tmp_pa
 
 
 def test_the_patch_reaches_every_executor_module_that_calls_the_logger():
-    code = ("import corpus.executors, corpus.compat as c; import datatrove.executor.base as b, "
+    code = ("import corpus.run.executors, corpus.run.compat as c; import datatrove.executor.base as b, "
             "datatrove.executor.ray as r; c.apply_task_patches(); "
             "assert b.add_task_logger is r.add_task_logger is c.add_task_logger; "
             "assert b.close_task_logger is r.close_task_logger is c.close_task_logger; print('ok')")

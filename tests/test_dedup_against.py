@@ -14,8 +14,8 @@ import pytest
 from datatrove.data import Document
 
 from corpus.config import ConfigError, ExecutorConfig
-from corpus.schema import SCHEMA, document_to_row, row_to_document
-from corpus.stage import StageContext, run_stage
+from corpus.formats.schema import SCHEMA, document_to_row, row_to_document
+from corpus.run.stage import StageContext, run_stage
 from pipelines.dedup import STAGE, Options
 
 LEADS = 120

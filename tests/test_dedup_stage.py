@@ -16,8 +16,8 @@ from datatrove.utils.hashing import HashConfig
 from pydantic import ValidationError
 
 from corpus.config import ExecutorConfig
-from corpus.schema import SCHEMA, document_to_row, row_to_document
-from corpus.stage import StageContext, StaleStageError, run_stage
+from corpus.formats.schema import SCHEMA, document_to_row, row_to_document
+from corpus.run.stage import StageContext, StaleStageError, run_stage
 from filters.dedup.char_minhash import CharMinhashSignature
 from benchmarks.evalsets.planted_duplicates import plant, true_jaccard
 from pipelines.dedup import STAGE, Options

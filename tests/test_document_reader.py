@@ -13,9 +13,9 @@ import pytest
 import zstandard
 from datatrove.data import Document
 
-from corpus.document_reader import DocumentReader, settings_from_options
-from corpus.input_formats import InputOptions, UnsupportedInput, check_inputs
-from corpus.shards import ShardWriter
+from corpus.readers.document_reader import DocumentReader, settings_from_options
+from corpus.readers.input_formats import InputOptions, UnsupportedInput, check_inputs
+from corpus.formats.shards import ShardWriter
 from benchmarks.evalsets.bad_parquet import texts_with_bad_row, write_table
 
 

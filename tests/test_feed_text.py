@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from corpus.schema import row_to_document
-from corpus.stage import StageContext, run_stage
+from corpus.formats.schema import row_to_document
+from corpus.run.stage import StageContext, run_stage
 from filters.web.feed_text import feed_items, feed_text, is_feed
 
 RSS1 = """<?xml version="1.0" encoding="EUC-JP"?>

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from corpus.download import DownloadError, Policy, Target, fetch_one
-from corpus.fetch import fetch_manifest
+from corpus.sources.download import DownloadError, Policy, Target, fetch_one
+from corpus.sources.fetch import fetch_manifest
 
 from benchmarks.evalsets import bad_inputs as bad
 from benchmarks.harness.loopback_http import LoopbackServer  # noqa: E402
@@ -121,7 +121,7 @@ def test_manifest_fetch_commoncrawl_wikipedia_files_and_git(server, tmp_path):
 
 def test_remote_source_without_fetch_is_a_clear_config_error(tmp_path):
     from corpus.config import ConfigError
-    from corpus.manifest import load_source_manifest
+    from corpus.sources.manifest import load_source_manifest
 
     manifest = tmp_path / "m.yaml"
     manifest.write_text("sources:\n  - name: cc\n    kind: web\n    remote:\n      commoncrawl: {crawl: X, count: 1}\n")
@@ -165,7 +165,7 @@ def test_git_source_never_runs_a_command_from_the_manifest(tmp_path, url, commit
 
 
 def test_git_checkout_refuses_an_option_shaped_url_even_if_validation_is_bypassed(tmp_path):
-    from corpus.remote_sources import GitRepo, clone_at_commit
+    from corpus.sources.remote_sources import GitRepo, clone_at_commit
 
     repo, _ = bad.git_repo(tmp_path)
     pwned = tmp_path / "PWNED"

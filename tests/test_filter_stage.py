@@ -11,8 +11,8 @@ import pytest
 from datatrove.data import Document
 
 from corpus.config import ExecutorConfig
-from corpus.schema import SCHEMA, document_to_row, row_to_document
-from corpus.stage import StageContext, run_stage
+from corpus.formats.schema import SCHEMA, document_to_row, row_to_document
+from corpus.run.stage import StageContext, run_stage
 from pipelines.filter import STAGE, Options
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from corpus.cli import main
-from corpus.fingerprint import changes, fingerprint
-from corpus.stage import StaleStageError, run_stage
+from corpus.run.fingerprint import changes, fingerprint
+from corpus.run.stage import StaleStageError, run_stage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_stage_dir import one_error_line  # noqa: E402

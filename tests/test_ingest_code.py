@@ -12,10 +12,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from corpus.config import ExecutorConfig
-from corpus.inputs import resolve_inputs
-from corpus.manifest import LicencePolicy, Source
-from corpus.schema import row_to_document
-from corpus.stage import StageContext, run_stage
+from corpus.readers.inputs import resolve_inputs
+from corpus.sources.manifest import LicencePolicy, Source
+from corpus.formats.schema import row_to_document
+from corpus.run.stage import StageContext, run_stage
 from data_manifests.demo.code import MIT_LICENSE, make
 from pipelines.ingest_code import STAGE, Options
 

@@ -12,9 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from corpus.config import ExecutorConfig
-from corpus.manifest import Source
-from corpus.schema import SCHEMA, document_to_row, row_to_document
-from corpus.stage import StageContext, run_stage
+from corpus.sources.manifest import Source
+from corpus.formats.schema import SCHEMA, document_to_row, row_to_document
+from corpus.run.stage import StageContext, run_stage
 from data_manifests.demo import web as demo_web
 from pipelines.ingest_web import STAGE, Options
 

@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from corpus.config import ExecutorConfig
-from corpus.schema import row_to_document
-from corpus.stage import StageContext, run_stage
+from corpus.formats.schema import row_to_document
+from corpus.run.stage import StageContext, run_stage
 from data_manifests.demo import shop_site
 from pipelines.ingest_web import STAGE, Options
 
@@ -69,7 +69,7 @@ def test_a_page_of_only_the_template_is_excluded_as_boilerplate_only_and_reporte
 
 
 def test_html_report_shows_the_boilerplate_share_per_host(tmp_path):
-    from corpus.html_report import write_html_report
+    from corpus.reports.html_report import write_html_report
 
     warc = shop_site.make(tmp_path / "in")
     run(tmp_path / "run", warc)

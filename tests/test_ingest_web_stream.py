@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from corpus.schema import row_to_document
+from corpus.formats.schema import row_to_document
 from data_manifests.demo import web as demo_web
 from filters.web.warc_reader import WarcReader
 from filters.web.warc_stream import HttpStream, RemoteReadError, RewindableStream

@@ -9,9 +9,9 @@ import pydantic
 import pytest
 
 from corpus.config import ExecutorConfig
-from corpus.manifest import Source
-from corpus.schema import row_to_document
-from corpus.stage import StageContext, run_stage
+from corpus.sources.manifest import Source
+from corpus.formats.schema import row_to_document
+from corpus.run.stage import StageContext, run_stage
 from data_manifests.demo import wiki as demo
 from pipelines.ingest_wiki import STAGE, Options
 

@@ -9,8 +9,8 @@ from datatrove.data import Document
 
 from corpus.cli import main
 from corpus.config import ConfigError
-from corpus.inspect import matches, parse_where
-from corpus.shards import ShardWriter
+from corpus.reports.inspect import matches, parse_where
+from corpus.formats.shards import ShardWriter
 
 WITH_ADDRESS = Document(text="東京都千代田区", id="web/1", metadata={"pii": {"ADDRESS": 1}, "lang_score": 1.0,
                                                                    "url": "https://a.jp/?q=1~2"})

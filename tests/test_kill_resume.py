@@ -25,9 +25,9 @@ sys.path[:0] = [{root!r}, {here!r}]
 from pathlib import Path
 from datatrove.pipeline.base import PipelineStep
 from corpus.config import ExecutorConfig
-from corpus.stage import DatatroveStage, StageContext, run_stage
+from corpus.run.stage import DatatroveStage, StageContext, run_stage
 from test_stage_runner import LineReader, ShortFilter, Opts
-from corpus.exclusion import ExcludeMarked
+from corpus.readers.exclusion import ExcludeMarked
 
 class Slow(PipelineStep):
     name = "slow"

@@ -8,7 +8,7 @@ import json
 import pytest
 from datatrove.data import Document
 
-from corpus.manifest import LicencePolicy, Source
+from corpus.sources.manifest import LicencePolicy, Source
 from filters.licence.policy import PERMISSIVE_LICENCES, LicenceOptions, LicencePolicyFilter
 
 
@@ -138,7 +138,7 @@ def test_unknown_option_key_is_rejected():
 def test_licence_filter_sends_rejects_to_the_exclusion_writer(tmp_path):
     import pyarrow.parquet as pq
 
-    from corpus.shards import ExclusionWriter
+    from corpus.formats.shards import ExclusionWriter
 
     f = LicencePolicyFilter(LicenceOptions(), exclusion_writer=ExclusionWriter(str(tmp_path), "licence"))
     kept = list(f.run(iter([doc("MIT", "code"), doc("GPL-2.0+", "code")])))
@@ -197,7 +197,7 @@ def test_code_ingest_and_the_filter_stage_judge_code_alike():
 
 
 def test_rejections_are_counted_by_failing_id_with_the_rarest_summed_as_other(tmp_path):
-    from corpus.shards import ExclusionWriter
+    from corpus.formats.shards import ExclusionWriter
     from filters.licence.policy import rejected_ids
 
     f = LicencePolicyFilter(LicenceOptions(), exclusion_writer=ExclusionWriter(str(tmp_path), "licence"))

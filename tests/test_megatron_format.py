@@ -1,4 +1,4 @@
-"""corpus.megatron_format: the documented .bin/.idx layout, read back from datatrove's writer,
+"""corpus.formats.megatron_format: the documented .bin/.idx layout, read back from datatrove's writer,
 written byte for byte as datatrove writes it, and importable without datatrove."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from datatrove.pipeline.tokens.megatron_tokenizer import MegatronTokenizedFile
 
-from corpus.megatron_format import (
+from corpus.formats.megatron_format import (
     MAGIC,
     TokenShard,
     count,
@@ -128,7 +128,8 @@ def test_writer_writes_datatroves_bytes(tmp_path, vocab):
 def test_the_format_and_the_trainer_import_without_datatrove():
     # the GPU machine has the `train` extra only: no datatrove
     pytest.importorskip("torch")
-    code = ("import sys; sys.modules['datatrove'] = None; import corpus.megatron_format, corpus.shard_files, "
-            "training.data, training.trainer, training.evaluate, training.cli; print('ok')")
+    code = ("import sys; sys.modules['datatrove'] = None; import corpus.formats.megatron_format, "
+            "corpus.formats.shard_files, corpus.overrides, training.data, training.trainer, training.evaluate, "
+            "training.stage_setup, training.cli; print('ok')")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr

@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 from datatrove.data import Document
 
-from corpus.shards import ShardWriter
+from corpus.formats.shards import ShardWriter
 
 ROOT = Path(__file__).resolve().parent.parent
 SENTENCE = "谷戸の自然観察会では、見つけた植物や昆虫の名前を記録しています。"
@@ -33,7 +33,7 @@ def test_shard_writer_writes_a_row_group_per_eight_megabytes_of_text(tmp_path):
 SUMMARIZE = """
 import resource, sys
 from pathlib import Path
-from corpus.accounting import summarize_shards
+from corpus.run.accounting import summarize_shards
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 summary = summarize_shards(Path(sys.argv[1]))
 print(summary["documents"], (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
@@ -45,7 +45,7 @@ def test_summarizing_a_long_shard_costs_about_one_row_group(tmp_path):
     one row group at a time costs a few row groups at most."""
     import pyarrow as pa
 
-    from corpus.schema import SCHEMA, document_to_row
+    from corpus.formats.schema import SCHEMA, document_to_row
 
     text = SENTENCE * 4_000  # ~130 kB UTF-8
     with pq.ParquetWriter(tmp_path / "00000.parquet", SCHEMA) as out:

@@ -1,11 +1,11 @@
-"""corpus.parquet_rows: one bad value costs one row; unreadable rows are counted from the metadata."""
+"""corpus.formats.parquet_rows: one bad value costs one row; unreadable rows are counted from the metadata."""
 
 from __future__ import annotations
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from corpus.parquet_rows import INVALID_UTF8, UNREADABLE_ROWS, iter_rows
+from corpus.formats.parquet_rows import INVALID_UTF8, UNREADABLE_ROWS, iter_rows
 from benchmarks.evalsets.bad_parquet import BAD_BYTES, texts_with_bad_row, write_table
 
 

@@ -11,8 +11,8 @@ import pytest
 from datatrove.data import Document
 
 from corpus.config import ExecutorConfig
-from corpus.schema import SCHEMA, document_to_row, row_to_document
-from corpus.stage import StageContext, run_stage
+from corpus.formats.schema import SCHEMA, document_to_row, row_to_document
+from corpus.run.stage import StageContext, run_stage
 from filters.pii.detector import PIIDetector
 from filters.pii.masking import MaskingExclusionWriter, mask_document
 from filters.pii.options import PIIOptions

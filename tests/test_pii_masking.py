@@ -9,9 +9,9 @@ import pyarrow.parquet as pq
 from datatrove.data import Document
 
 from corpus.config import ExecutorConfig, Strict
-from corpus.exclusion import ExcludeMarked
-from corpus.readers import PathListReader
-from corpus.stage import DatatroveStage, StageContext, run_stage
+from corpus.readers.exclusion import ExcludeMarked
+from corpus.readers.path_list import PathListReader
+from corpus.run.stage import DatatroveStage, StageContext, run_stage
 from filters.pii.masking import PIIDensityFilter, PIIMasker, mask_text
 from filters.pii.options import PIIOptions
 

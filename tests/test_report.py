@@ -16,10 +16,10 @@ from datatrove.data import Document
 from datatrove.pipeline.filters.base_filter import BaseFilter
 
 from corpus.config import ExecutorConfig
-from corpus.exclusion import ExcludeMarked
-from corpus.html_report import write_html_report
-from corpus.report import print_run_report
-from corpus.stage import DatatroveStage, StageContext, run_stage
+from corpus.readers.exclusion import ExcludeMarked
+from corpus.reports.html_report import write_html_report
+from corpus.reports.report import print_run_report
+from corpus.run.stage import DatatroveStage, StageContext, run_stage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_stage_runner import LineReader, Opts  # noqa: E402

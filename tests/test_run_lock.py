@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from corpus.cli import main
-from corpus.run_lock import DirectoryLock, LockedError
-from corpus.stage import run_stage
-from corpus.stage_dir import claim
+from corpus.run.run_lock import DirectoryLock, LockedError
+from corpus.run.stage import run_stage
+from corpus.run.stage_dir import claim
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_stage_dir import one_error_line  # noqa: E402
@@ -29,8 +29,8 @@ HOLDER = """
 import sys, time
 sys.path.insert(0, {root!r})
 from pathlib import Path
-from corpus.run_lock import DirectoryLock
-from corpus.stage_dir import claim
+from corpus.run.run_lock import DirectoryLock
+from corpus.run.stage_dir import claim
 claim(Path(sys.argv[1]), sys.argv[2])
 with DirectoryLock(sys.argv[1], "jacorpus " + sys.argv[2]):
     Path(sys.argv[1], "held").touch()

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from corpus.config import ExecutorConfig
-from corpus.stage import StageContext, run_stage
+from corpus.run.stage import StageContext, run_stage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_stage_runner import STAGE, Opts, inputs  # noqa: E402,F401 - inputs is a shared fixture

@@ -1,4 +1,4 @@
-"""corpus.shard_files: reading columns and metadata of our shards for figures and reports."""
+"""corpus.formats.shard_files: reading columns and metadata of our shards for figures and reports."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from datatrove.data import Document
 
-from corpus.schema import SCHEMA, document_to_row
-from corpus.shard_files import column_values, find_row, metadata_rows, parquet_files, read_texts, rows, unpack_metadata
+from corpus.formats.schema import SCHEMA, document_to_row
+from corpus.formats.shard_files import (
+    column_values, find_row, metadata_rows, parquet_files, read_texts, rows, unpack_metadata,
+)
 
 
 def write(path, docs: list[Document], row_group_size: int = 2) -> None:

@@ -21,8 +21,8 @@ from slurm_cluster import _executable, sbatch_recorder  # noqa: E402
 from test_stage_runner import STAGE, Opts, inputs  # noqa: E402,F401 - inputs is a shared fixture
 
 from corpus.config import ExecutorConfig  # noqa: E402
-from corpus.executors import SLURM_JOBS  # noqa: E402
-from corpus.stage import StageContext, run_stage  # noqa: E402
+from corpus.run.executors import SLURM_JOBS  # noqa: E402
+from corpus.run.stage import StageContext, run_stage  # noqa: E402
 
 
 @pytest.fixture

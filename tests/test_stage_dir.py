@@ -10,8 +10,8 @@ import pytest
 
 from benchmarks.evalsets.bad_inputs import licensed_tree
 from corpus.cli import main
-from corpus.stage import run_stage
-from corpus.stage_dir import StageDirError
+from corpus.run.stage import run_stage
+from corpus.run.stage_dir import StageDirError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_stage_runner import STAGE, ctx_for, inputs  # noqa: E402,F401  (fixture)

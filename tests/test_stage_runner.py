@@ -10,11 +10,11 @@ from datatrove.data import Document
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.filters.base_filter import BaseFilter
 
-from corpus.accounting import AccountingError
+from corpus.run.accounting import AccountingError
 from corpus.config import ExecutorConfig, Strict
-from corpus.exclusion import ExcludeMarked
-from corpus.readers import PathListReader
-from corpus.stage import DatatroveStage, StageContext, run_stage
+from corpus.readers.exclusion import ExcludeMarked
+from corpus.readers.path_list import PathListReader
+from corpus.run.stage import DatatroveStage, StageContext, run_stage
 
 
 class LineReader(PathListReader):

@@ -12,9 +12,9 @@ from datatrove.data import Document
 from datatrove.pipeline.filters.base_filter import BaseFilter
 
 from corpus.config import ExecutorConfig
-from corpus.readers import PathListReader
-from corpus.stage import DatatroveStage, StageContext, run_stage
-from corpus.terminal_text import json_safe, markup_safe, visible
+from corpus.readers.path_list import PathListReader
+from corpus.run.stage import DatatroveStage, StageContext, run_stage
+from corpus.reports.terminal_text import json_safe, markup_safe, visible
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_stage_runner import Opts  # noqa: E402

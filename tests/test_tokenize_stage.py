@@ -13,9 +13,9 @@ import sentencepiece as spm
 from datatrove.data import Document
 
 from corpus.config import ConfigError, ExecutorConfig
-from corpus.megatron_format import TokenShard, read_index, shard_prefixes, source_name
-from corpus.schema import SCHEMA, document_to_row
-from corpus.stage import StageContext, run_stage
+from corpus.formats.megatron_format import TokenShard, read_index, shard_prefixes, source_name
+from corpus.formats.schema import SCHEMA, document_to_row
+from corpus.run.stage import StageContext, run_stage
 from pipelines.tokenize import STAGE, Options
 from tokenizer.hf_export import export_tokenizer_json
 

@@ -11,8 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 from datatrove.data import Document
 
-from corpus.schema import SCHEMA, document_to_row
-from corpus.stage import StageContext, run_stage
+from corpus.formats.schema import SCHEMA, document_to_row
+from corpus.run.stage import StageContext, run_stage
 from filters.pii.options import ALL_ENTITIES
 from pipelines.tokenizer_train import STAGE, Options
 from tokenizer.backends import load_tokenizer

@@ -12,8 +12,8 @@ import sentencepiece as spm
 from datatrove.data import Document
 
 from corpus.config import ConfigError
-from corpus.schema import SCHEMA, document_to_row
-from corpus.stage import StageContext, run_stage
+from corpus.formats.schema import SCHEMA, document_to_row
+from corpus.run.stage import StageContext, run_stage
 from pipelines.tokenizer_train import STAGE, Options
 from tokenizer.hf_export import check_identical
 from tokenizer.sampling import is_held_out

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from datatrove.pipeline.tokens.megatron_tokenizer import MegatronTokenizedFile
 
-from corpus.megatron_format import TokenShard, shard_prefixes, source_name
+from corpus.formats.megatron_format import TokenShard, shard_prefixes, source_name
 from training.data import (
     PackedBatches,
     TokenSource,

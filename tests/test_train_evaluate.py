@@ -11,7 +11,7 @@ import pytest
 torch = pytest.importorskip("torch")
 tokenizers = pytest.importorskip("tokenizers")
 
-from corpus.shard_files import read_texts
+from corpus.formats.shard_files import read_texts
 from tokenizer.backends import load_tokenizer
 from training.cli import add_evaluate_parser
 from training.evaluate import bits_per_character, evaluate_model

@@ -15,7 +15,7 @@ torch = pytest.importorskip("torch")
 
 from training.checkpoint import CheckpointRefused
 from training.config import OptimConfig, load_config
-from corpus.megatron_format import write_token_shard
+from corpus.formats.megatron_format import write_token_shard
 from training.loop import forward_backward, lr_at
 from training.trainer import NonFiniteLoss, Trainer
 

@@ -12,8 +12,8 @@ torch = pytest.importorskip("torch")
 
 from datatrove.pipeline.tokens.megatron_tokenizer import MegatronTokenizedFile
 
-from corpus.inputs import stage_output_files
-from corpus.stage import StageContext, run_stage
+from corpus.readers.inputs import stage_output_files
+from corpus.run.stage import StageContext, run_stage
 from pipelines.train import STAGE, Options
 
 

@@ -11,7 +11,7 @@ import pytest
 pytest.importorskip("torch")
 
 import training.config
-from corpus.megatron_format import write_token_shard
+from corpus.formats.megatron_format import write_token_shard
 from training.stage_setup import prepare
 
 TINY = Path(__file__).resolve().parent.parent / "training" / "configs" / "tiny.yaml"

@@ -14,9 +14,9 @@ from benchmarks.evalsets import bad_inputs as bad
 import pyarrow.parquet as pq
 
 from corpus.config import ExecutorConfig
-from corpus.manifest import Source
-from corpus.stage import StageContext, run_stage
-from corpus.unique_ids import UniqueIds, duplicate_id_count, unique_inputs
+from corpus.sources.manifest import Source
+from corpus.run.stage import StageContext, run_stage
+from corpus.readers.unique_ids import UniqueIds, duplicate_id_count, unique_inputs
 from pipelines.ingest_code import STAGE as CODE, Options as CodeOptions
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,10 +16,10 @@ import pytest
 
 from benchmarks.evalsets import bad_inputs as bad
 from corpus.config import ExecutorConfig
-from corpus.stage import StageContext, run_stage
-from corpus.unique_ids import duplicate_id_count
-import corpus.unique_ids_across_files as across
-from corpus.unique_ids_across_files import make_ids_unique, split_suffix
+from corpus.run.stage import StageContext, run_stage
+from corpus.readers.unique_ids import duplicate_id_count
+import corpus.run.unique_ids_across_files as across
+from corpus.run.unique_ids_across_files import make_ids_unique, split_suffix
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_WARC = "web/ja_fixture_pages_packed.warc.gz"

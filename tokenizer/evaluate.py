@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from corpus.shard_files import read_texts as shard_read_texts
+from corpus.formats.shard_files import read_texts as shard_read_texts
 from tokenizer.backends import LoadedTokenizer
 
 _BATCH = 1000
@@ -63,7 +63,7 @@ def paragraphs(texts: Iterable[str]) -> Iterator[str]:
 
 
 def read_texts(path: str | Path, max_chars: int | None = None) -> list[str]:
-    """Texts of a file (`corpus.shard_files.read_texts`: .txt whole, .jsonl `text`, .parquet
+    """Texts of a file (`corpus.formats.shard_files.read_texts`: .txt whole, .jsonl `text`, .parquet
     `text`); with `max_chars`, its paragraphs up to about that many characters."""
     texts = shard_read_texts([path])
     if max_chars is None:

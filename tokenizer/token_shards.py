@@ -5,7 +5,7 @@ Hugging Face `tokenizers`; we need one set per source (so a trainer can weight w
 and code separately, as Megatron's `--data-path w1 p1 w2 p2` does), the licence of every
 document next to its tokens, and SentencePiece's own encoder for `.model` files, which is
 several times faster on Japanese. The file format itself is datatrove's
-`MegatronTokenizedFile`, unchanged (layout: `corpus/megatron_format.py`).
+`MegatronTokenizedFile`, unchanged (layout: `corpus/formats/megatron_format.py`).
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ class MegatronShardWriter(PipelineStep):
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         from tokenizer.backends import load_tokenizer
-        from corpus.megatron_format import dtype_for_vocab
+        from corpus.formats.megatron_format import dtype_for_vocab
 
         tok = load_tokenizer(self.tokenizer_path)
         token_size, _ = dtype_for_vocab(tok.vocab_size)

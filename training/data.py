@@ -1,6 +1,6 @@
 """Token shards in, packed training batches out: memory-mapped, mixed, masked, resumable.
 
-- `corpus.megatron_format.TokenShard` reads one Megatron MMIDIDX `.idx` + `.bin` pair (as
+- `corpus.formats.megatron_format.TokenShard` reads one Megatron MMIDIDX `.idx` + `.bin` pair (as
   written by datatrove's `MegatronTokenizedFile` and Megatron-LM's `IndexedDatasetBuilder`)
   with `np.memmap`, so a shard of any size costs page cache, not RAM.
 - `TokenSource` is one source's documents (web, wiki, code...) over several shards, with a
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from corpus.megatron_format import TokenShard
+from corpus.formats.megatron_format import TokenShard
 
 
 class TokenSource:

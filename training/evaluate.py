@@ -21,7 +21,7 @@ from typing import Protocol
 import torch
 import torch.nn.functional as F
 
-from corpus.shard_files import read_texts
+from corpus.formats.shard_files import read_texts
 from tokenizer.backends import load_tokenizer
 from training.hf_io import load_hf_model, read_hf_config
 

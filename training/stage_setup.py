@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from corpus.megatron_format import TokenShard, group_shards, source_name
+from corpus.formats.megatron_format import TokenShard, group_shards, source_name
 from training.config import TrainConfig, load_config
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,7 +20,7 @@ import torch
 
 from training.checkpoint import Checkpointer, full_model_state, load_full_model_state
 from training.config import TrainConfig
-from corpus.megatron_format import group_shards
+from corpus.formats.megatron_format import group_shards
 from training.data import (
     PackedBatches,
     load_sources,

@@ -382,7 +382,7 @@ def shard(path: Path, docs: list[tuple[str, str]], source: str = "web", licence:
     """A parquet shard of our schema holding (id, text) documents of one source."""
     from datatrove.data import Document
 
-    from corpus.schema import SCHEMA, document_to_row
+    from corpus.formats.schema import SCHEMA, document_to_row
 
     rows = [document_to_row(Document(text=text, id=doc_id, metadata={"source": source, "licence": licence,
                                                                         "url": f"https://example.jp/{doc_id}"}))

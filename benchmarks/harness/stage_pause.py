@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def install(ready: Path, rank: int) -> None:
-    from corpus.shards import ShardWriter
+    from corpus.formats.shards import ShardWriter
     from tokenizer.token_shards import _SourceFile
 
     def pause() -> None:

@@ -23,7 +23,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from corpus.file_names import display_name
+from corpus.readers.file_names import display_name
 from filters.code.file_names import zip_member_name
 from filters.code.licence_detection import MAX_EVIDENCE_BYTES as MAX_EVIDENCE_READ
 

@@ -3,7 +3,7 @@
 Zip names are bytes too. Bit 11 of a member's flags says UTF-8; without it zipfile decodes
 the name as cp437 (the format's historical default), which for a zip made by Japanese
 Windows (cp932 names, no flag) gives mojibake. Those bytes are recovered here and decoded
-like any other file name (`corpus.file_names`: UTF-8, cp932, escaped), unless Info-ZIP's
+like any other file name (`corpus.readers.file_names`: UTF-8, cp932, escaped), unless Info-ZIP's
 Unicode Path field carries the UTF-8 name. Tar names are bytes read with surrogate
 escapes and go straight to `display_name`.
 """
@@ -14,7 +14,7 @@ import struct
 import zipfile
 import zlib
 
-from corpus.file_names import decode_name, display_name
+from corpus.readers.file_names import decode_name, display_name
 
 ZIP_UTF8_FLAG = 0x800  # general purpose bit 11 (APPNOTE 4.4.4): name and comment are UTF-8
 ZIP_UNICODE_PATH = 0x7075  # Info-ZIP Unicode Path Extra Field (APPNOTE 4.6.9)

@@ -20,9 +20,9 @@ from typing import Iterator
 
 from datatrove.data import Document
 
-from corpus.file_names import display_name
-from corpus.readers import PathListReader
-from corpus.unique_ids import unique_documents, unique_inputs
+from corpus.readers.file_names import display_name
+from corpus.readers.path_list import PathListReader
+from corpus.readers.unique_ids import unique_documents, unique_inputs
 from filters.code.archives import ArchiveLimits, ArchiveReader, ArchiveRefused, Entry, archive_stem, is_archive
 from filters.code.languages import language_of
 from filters.code.local_files import readable_hardlinks, tree_entry
@@ -82,7 +82,7 @@ class CodeReader(PathListReader):
     ):
         datasets = datasets or {}
         # a file listed twice (two sources, overlapping globs) is one document; an archive or
-        # parquet file copied under another name is read once too (corpus.unique_ids)
+        # parquet file copied under another name is read once too (corpus.readers.unique_ids)
         files = [p for p in paths if not (is_archive(p) or p.lower().endswith(".parquet"))]
         units = [p for p in paths if p not in set(files)]
         files, repeated = unique_inputs(files, copies=False)

@@ -74,10 +74,10 @@ def iter_rows(path: str, batch_size: int = 1000) -> Iterator[StackRow]:
     """Every row, in order. Content is read as bytes (code ingest detects its charset, and
     undecodable content is excluded as such); a row whose other cells are not valid UTF-8,
     or that lies in an unreadable row group, comes back with `reason` set instead of ending
-    the file (corpus.parquet_rows)."""
+    the file (corpus.formats.parquet_rows)."""
     import pyarrow.parquet as pq
 
-    from corpus.parquet_rows import iter_rows as parquet_rows
+    from corpus.formats.parquet_rows import iter_rows as parquet_rows
 
     columns = resolve_columns(pq.read_schema(path).names)
     for row in parquet_rows(path, columns=list(columns.values()), batch_size=batch_size,

@@ -14,8 +14,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from corpus.accounting import merge_task_stats, step_stats
-from corpus.shard_files import iter_batches, metadata_rows, parquet_files, unpack_metadata
+from corpus.run.accounting import merge_task_stats, step_stats
+from corpus.formats.shard_files import iter_batches, metadata_rows, parquet_files, unpack_metadata
 from filters.dedup.decisions import EXACT, JACCARD_FIGURE, NEAR
 from filters.dedup.s_curve import s_curve_table
 

@@ -34,7 +34,7 @@ from datatrove.pipeline.filters.base_filter import BaseFilter
 from pydantic import Field
 
 from corpus.config import Strict
-from corpus.manifest import LicencePolicy, Source
+from corpus.sources.manifest import LicencePolicy, Source
 from filters.licence.spdx import UNKNOWN, canonical_id, first_not_allowed
 
 REASON = "licence_not_allowed"
@@ -170,7 +170,7 @@ def rejected_ids(excluded_dir: Path, limit: int = 50) -> dict[str, int]:
     `limit` ids and `other`): the per-licence view that the one bounded reason leaves out."""
     from collections import Counter
 
-    from corpus.shard_files import metadata_rows
+    from corpus.formats.shard_files import metadata_rows
 
     counts: Counter = Counter()
     for meta in metadata_rows(excluded_dir, only_reason=REASON, fields=("extra",)):

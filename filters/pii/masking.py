@@ -22,7 +22,7 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.filters.base_filter import BaseFilter
 from loguru import logger
 
-from corpus.shards import ExclusionWriter
+from corpus.formats.shards import ExclusionWriter
 from filters.pii.options import PIIOptions
 
 if TYPE_CHECKING:  # presidio (and spaCy under it) takes seconds to import: only when a document comes

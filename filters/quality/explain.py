@@ -25,7 +25,7 @@ MODEL_FIGURES = ("quality_score", "lm_perplexity")
 
 def find_document(stage_dir: Path, doc_id: str) -> tuple[dict, bool]:
     """(row as a dict, whether it was excluded) for `doc_id` in the stage's shards."""
-    from corpus.shard_files import find_row
+    from corpus.formats.shard_files import find_row
 
     for excluded, folder in ((False, "shards"), (True, "excluded")):
         found = find_row(stage_dir / folder, doc_id)

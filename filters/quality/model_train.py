@@ -81,7 +81,7 @@ def read_corpus(paths: list[str], chunk_chars: int = 3000, licence: str | None =
     for path in (f for p in paths for f in _files(Path(p))):
         licences: set[str] = set()
         if path.suffix == ".parquet":
-            from corpus.shard_files import rows
+            from corpus.formats.shard_files import rows
 
             texts = []
             for row in rows(path, columns=None):

@@ -22,7 +22,7 @@ PERCENTILES = (1, 5, 25, 50, 75, 95, 99)
 
 def read_figures(folders: list[Path]) -> tuple[dict[str, list[float]], Counter]:
     """All `metadata.figures` values by figure name, and (excluded_by, reason) counts, from parquet shards."""
-    from corpus.shard_files import metadata_rows
+    from corpus.formats.shard_files import metadata_rows
 
     values: dict[str, list[float]] = defaultdict(list)
     reasons: Counter = Counter()

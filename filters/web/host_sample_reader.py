@@ -22,7 +22,7 @@ from collections.abc import Iterator
 
 from datatrove.data import Document
 
-from corpus.readers import PathListReader
+from corpus.readers.path_list import PathListReader
 from filters.web.charset import decode_body
 from filters.web.host_boilerplate import DEFAULT_SAMPLE_PAGES, host_of
 from filters.web.http_payload import HTML_TYPES, decode_content, is_binary, is_html, media_type

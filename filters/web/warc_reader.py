@@ -33,9 +33,9 @@ from datetime import timezone
 
 from datatrove.data import Document
 
-from corpus.file_names import writable
-from corpus.readers import PathListReader, excluded_document
-from corpus.unique_ids import unique_documents, unique_inputs
+from corpus.readers.file_names import writable
+from corpus.readers.path_list import PathListReader, excluded_document
+from corpus.readers.unique_ids import unique_documents, unique_inputs
 from filters.web import charset as charset_mod
 from filters.web.http_payload import (
     HTML_TYPES,

@@ -12,7 +12,7 @@ reader can step back that far; nothing is written to disk.
   connection drops, reading resumes at the same byte with `Range: bytes=N-` when the
   server answers 206; otherwise the file ends there with `RemoteReadError`: the records
   already read are kept and the file is counted as unreadable, never a crash.
-- any other URL (`s3://`, `gs://`, ...): `corpus.readers.open_input` (fsspec; `s3fs`
+- any other URL (`s3://`, `gs://`, ...): `corpus.readers.path_list.open_input` (fsspec; `s3fs`
   for S3), read forward in the same way.
 """
 
@@ -170,7 +170,7 @@ def open_stream(path: str, window: int) -> RewindableStream:
     if path.startswith(("http://", "https://")):
         raw = HttpStream(path)
     else:
-        from corpus.readers import open_input
+        from corpus.readers.path_list import open_input
 
         raw = open_input(path)
     return RewindableStream(raw, window)

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 from datatrove.data import Document, DocumentsPipeline
 
-from corpus.file_names import writable
-from corpus.readers import PathListReader, input_problem
-from corpus.unique_ids import unique_documents, unique_inputs
+from corpus.readers.file_names import writable
+from corpus.readers.path_list import PathListReader, input_problem
+from corpus.readers.unique_ids import unique_documents, unique_inputs
 from filters.wiki.attribution import (
     ALSO_LICENSED,
     DEFAULT_ARTICLE_PREFIX,
@@ -147,7 +147,7 @@ class WikiDumpReader(PathListReader):
         return self.read_unit(Unit(os.path.abspath(path)))
 
     def read_unit(self, unit: Unit) -> Iterator[Document]:
-        """Every document of one unit, a page id repeated within it renamed (corpus.unique_ids)."""
+        """Every document of one unit, a page id repeated within it renamed (corpus.readers.unique_ids)."""
         if unit.start == 0 and self._repeated_inputs.get(unit.path):
             self.stat_update("duplicate_inputs", value=self._repeated_inputs[unit.path])
         yield from unique_documents(self._read_unit(unit), lambda n: self.stat_update("duplicate_ids", value=n))

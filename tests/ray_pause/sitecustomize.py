@@ -16,7 +16,7 @@ PAUSE_DIR = os.environ.get("JACORPUS_PAUSE_DIR")
 def _install(folder: Path) -> None:
     import time
 
-    from corpus.shards import ShardWriter
+    from corpus.formats.shards import ShardWriter
 
     write = ShardWriter.write
 

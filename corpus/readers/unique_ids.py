@@ -19,7 +19,7 @@ The ingest readers share two mechanisms:
 
 Repeats across different files that are not copies of each other (two dumps of one wiki
 from different dates) need every task's ids, so the stage runner renames them once all tasks
-are done, with the same `#dup<n>` numbering: `corpus.unique_ids_across_files`.
+are done, with the same `#dup<n>` numbering: `corpus.run.unique_ids_across_files`.
 """
 
 from __future__ import annotations
@@ -161,8 +161,8 @@ def unique_inputs(paths: Iterable[str], copies: bool = True) -> tuple[list[str],
 
 def duplicate_id_count(stage_dir: Path) -> int:
     """Ids written more than once in a stage (kept and excluded shards together): 0 once the
-    runner made them unique (`corpus.unique_ids_across_files`). Reads the id column only."""
-    from corpus.shard_files import column_values
+    runner made them unique (`corpus.run.unique_ids_across_files`). Reads the id column only."""
+    from corpus.formats.shard_files import column_values
 
     seen: set[int] = set()
     repeated = 0

@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow.compute as pc
 from datatrove.utils.stats import PipelineStats
 
-from corpus.shard_files import iter_batches, parquet_files
+from corpus.formats.shard_files import iter_batches, parquet_files
 
 
 class AccountingError(RuntimeError):

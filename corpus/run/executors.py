@@ -23,12 +23,12 @@ from datatrove.executor import LocalPipelineExecutor, SlurmPipelineExecutor
 from datatrove.executor.base import PipelineExecutor
 from datatrove.executor.ray import RayPipelineExecutor
 
-from corpus.compat import CONSOLE_LEVEL, apply_task_patches
+from corpus.run.compat import CONSOLE_LEVEL, apply_task_patches
 from corpus.config import ConfigError, ExecutorConfig
 
 
 class TaskStart:
-    """Mixin for datatrove executors: every task applies our datatrove patches (corpus/compat.py)
+    """Mixin for datatrove executors: every task applies our datatrove patches (corpus/run/compat.py)
     where it starts, which on Slurm and Ray is a fresh interpreter that never built the executor."""
 
     def _run_for_rank(self, rank: int, local_rank: int = 0, node_rank: int = -1):

@@ -7,7 +7,7 @@ keep datatrove's file opening (fsspec, `compression="infer"` for .gz/.zst), its
 `adapter` and `text_key`/`id_key` conventions, and turn each such record into an excluded
 document with a named reason (`invalid_json`, `invalid_utf8`, `missing_text`,
 `empty_text`...) that `ExcludeMarked` then writes to the excluded shards. The dispatching
-reader (`corpus.document_reader`) builds one of these per input file.
+reader (`corpus.readers.document_reader`) builds one of these per input file.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from datatrove.data import Document
 from datatrove.pipeline.readers import JsonlReader, ParquetReader
 from datatrove.pipeline.readers.base import BaseDiskReader
 
-from corpus.input_formats import TextFormat, line_reader
-from corpus.parquet_rows import iter_rows
-from corpus.readers import excluded_document
-from corpus.record_adapter import fallback_id, record_adapter
+from corpus.readers.input_formats import TextFormat, line_reader
+from corpus.formats.parquet_rows import iter_rows
+from corpus.readers.path_list import excluded_document
+from corpus.readers.record_adapter import fallback_id, record_adapter
 
 
 @dataclass(frozen=True)

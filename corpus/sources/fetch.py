@@ -14,10 +14,10 @@ from pathlib import Path
 import yaml
 
 from corpus.config import ConfigError, load_yaml, validate
-from corpus.download import DownloadError, Policy
-from corpus.inputs import resolve_inputs
-from corpus.manifest import SourceManifest, sha256_problems
-from corpus.remote_sources import acquire
+from corpus.sources.download import DownloadError, Policy
+from corpus.readers.inputs import resolve_inputs
+from corpus.sources.manifest import SourceManifest, sha256_problems
+from corpus.sources.remote_sources import acquire
 
 
 def fetch_manifest(manifest_path: str | Path, out_dir: str | Path, policy: Policy, stream: bool = False,

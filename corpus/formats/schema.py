@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 from datatrove.data import Document
 
-from corpus.shard_files import unpack_metadata
+from corpus.formats.shard_files import unpack_metadata
 
 SOURCES = ("web", "wiki", "code")
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from corpus.manifest import sha256_file
+from corpus.sources.manifest import sha256_file
 
 
 def _stat(path: str) -> tuple[int, int] | None:

@@ -16,9 +16,9 @@ from typing import Iterator
 from datatrove.data import Document
 
 from corpus.config import ConfigError
-from corpus.inputs import resolve_inputs
-from corpus.schema import row_to_document
-from corpus.shard_files import rows as shard_rows
+from corpus.readers.inputs import resolve_inputs
+from corpus.formats.schema import row_to_document
+from corpus.formats.shard_files import rows as shard_rows
 
 
 def shard_files(paths: list[str], excluded: bool = False) -> list[str]:
@@ -134,8 +134,8 @@ def select(files: list[str], where: list[tuple[str, str, str]], sample: int | No
 
 def render(docs: list[Document], chars: int, as_json: bool) -> None:
     """Print documents; ids, metadata and text are someone else's bytes, so none of them is
-    read as rich markup and every control character is shown as an escape (corpus.terminal_text)."""
-    from corpus.terminal_text import json_safe, plain
+    read as rich markup and every control character is shown as an escape (corpus.reports.terminal_text)."""
+    from corpus.reports.terminal_text import json_safe, plain
 
     if as_json:
         for doc in docs:

@@ -3,7 +3,7 @@ Face parquet and plain text, each file read by the reader for its format.
 
 `--input` is a path list, possibly of several formats, split across tasks by file as
 everywhere (`PathListReader`); each file goes to our shard reader or to one of the
-datatrove-based readers of `corpus.format_readers`, with the settings of the source it
+datatrove-based readers of `corpus.readers.format_readers`, with the settings of the source it
 belongs to (a manifest's `kind: text` entry: its name, licence and `read:` options) or the
 stage's `input:` options. `document_reader(ctx)` first checks every input, so a file no
 reader understands stops the stage before any work, with its name and the formats accepted.
@@ -16,15 +16,17 @@ from typing import TYPE_CHECKING, Iterator
 
 from datatrove.data import Document
 
-from corpus.format_readers import InputSettings, JsonlDocuments, ParquetDocuments, TextFileDocuments
-from corpus.input_formats import JSONL, PARQUET, SHARD, TXT, InputOptions, check_inputs, detect_format, parquet_kind
-from corpus.readers import PathListReader
-from corpus.shards import shard_documents
-from corpus.unique_ids import unique_documents
+from corpus.readers.format_readers import InputSettings, JsonlDocuments, ParquetDocuments, TextFileDocuments
+from corpus.readers.input_formats import (
+    JSONL, PARQUET, SHARD, TXT, InputOptions, check_inputs, detect_format, parquet_kind,
+)
+from corpus.readers.path_list import PathListReader
+from corpus.formats.shards import shard_documents
+from corpus.readers.unique_ids import unique_documents
 
 if TYPE_CHECKING:
-    from corpus.manifest import Source
-    from corpus.stage import StageContext
+    from corpus.sources.manifest import Source
+    from corpus.run.stage import StageContext
 
 RECORD_READERS = {PARQUET: ParquetDocuments, JSONL: JsonlDocuments, TXT: TextFileDocuments}
 
@@ -69,7 +71,7 @@ class DocumentReader(PathListReader):
             documents = shard_documents(path, self.name, settings.batch_size)
         else:
             documents = RECORD_READERS[kind](os.path.dirname(path) or ".", settings).read_file(os.path.basename(path))
-        # an id repeated within the file becomes `<id>#dup<n>` in line order (corpus.unique_ids)
+        # an id repeated within the file becomes `<id>#dup<n>` in line order (corpus.readers.unique_ids)
         yield from unique_documents(documents, lambda n: self.stat_update("duplicate_ids", value=n))
 
     @staticmethod

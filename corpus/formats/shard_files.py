@@ -1,6 +1,6 @@
 """Reading our parquet shards for figures and reports: the one place that knows how.
 
-Stages read shards back as Documents through `corpus.shards.ShardReader` (datatrove). Reports,
+Stages read shards back as Documents through `corpus.formats.shards.ShardReader` (datatrove). Reports,
 figures, `inspect` and the evaluations only want some columns of them: those reads go through
 here, so every one streams a row group at a time instead of loading whole files, and unpacks
 `metadata.extra` the same way. pyarrow only (no datatrove), so the trainer, which runs where
@@ -100,7 +100,7 @@ def find_row(where: str | Path | Iterable[str | Path], doc_id: str) -> tuple[Pat
 def rows(where: str | Path | Iterable[str | Path], columns: tuple[str, ...] | None = ("text", "id", "metadata"),
          batch_size: int = 1024) -> Iterator[dict]:
     """Rows as dicts of `columns` (None: every column; metadata as stored:
-    `corpus.schema.row_to_document` makes a Document of one), over files or shard folders, in order."""
+    `corpus.formats.schema.row_to_document` makes a Document of one), over files or shard folders, in order."""
     for path in _files(where):
         for batch in iter_batches(path, list(columns) if columns else None, batch_size):
             yield from batch.to_pylist()

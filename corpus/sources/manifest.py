@@ -16,10 +16,10 @@ from pydantic import Field, field_validator, model_validator
 
 from corpus import __version__
 from corpus.config import ConfigError, Strict, load_yaml, validate
-from corpus.input_formats import TextFormat
-from corpus.inputs import resolve_inputs
-from corpus.remote_sources import Remote
-from corpus.safe_names import plain_name_problem
+from corpus.readers.input_formats import TextFormat
+from corpus.readers.inputs import resolve_inputs
+from corpus.sources.remote_sources import Remote
+from corpus.sources.safe_names import plain_name_problem
 
 class LicencePolicy(Strict):
     allow: list[str] | None = Field(None, description="licence ids kept; null keeps any known licence")

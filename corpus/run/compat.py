@@ -10,7 +10,7 @@ instead, so `install_task_logger` swaps those two names for versions with the co
 `<stage>/logs/task_*.log`.
 
 `apply_task_patches()` is called where a task starts, by our executors' `_run_for_rank`
-(corpus/executors.py): a Slurm task or a Ray worker is a fresh interpreter that never ran
+(corpus/run/executors.py): a Slurm task or a Ray worker is a fresh interpreter that never ran
 the code that built the executor, so a patch made only there would not reach it. Each patch
 checks that its target still has the signature it was written against and is skipped with
 a warning otherwise (datatrove is pinned to `TESTED_DATATROVE` in pyproject.toml; a newer
@@ -99,7 +99,7 @@ def install_task_logger() -> bool:
                    "is not the signature jacorpus replaces; task logs go to the console at INFO")
         return False
     modules = [base]
-    if "datatrove.executor.ray" in sys.modules:  # imported with corpus.executors; it runs Ray tasks
+    if "datatrove.executor.ray" in sys.modules:  # imported with corpus.run.executors; it runs Ray tasks
         modules.append(sys.modules["datatrove.executor.ray"])
     for module in modules:
         if not getattr(getattr(module, "add_task_logger", None), _MARK, False):

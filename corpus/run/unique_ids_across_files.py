@@ -1,7 +1,7 @@
 """Ids unique across a stage's files: the repeats no single task can see, renamed once every
 task is done.
 
-`corpus.unique_ids` renames an id repeated inside one reading unit (a WARC file, a dump, a
+`corpus.readers.unique_ids` renames an id repeated inside one reading unit (a WARC file, a dump, a
 repository, a jsonl file). Two units that are not copies of each other can still share ids:
 two jawiki dumps of different dates (`wiki/jawiki/<page id>`), two WARC files carrying one
 WARC-Record-ID, two jsonl files with the same `id` values or the same file name in two
@@ -47,8 +47,8 @@ from pathlib import Path
 
 import numpy as np
 
-from corpus.shard_files import iter_batches, parquet_files
-from corpus.unique_ids import id_digest
+from corpus.formats.shard_files import iter_batches, parquet_files
+from corpus.readers.unique_ids import id_digest
 
 # rows per pass: 32 B each in memory (32 MB), plus about 200 B per row whose id repeats
 ROWS_PER_PASS = 1 << 20

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from corpus.config import STAGE_ORDER
-from corpus.terminal_text import json_safe, markup_safe
+from corpus.reports.terminal_text import json_safe, markup_safe
 
 
 def load_reports(run_dir: Path) -> dict[str, dict]:

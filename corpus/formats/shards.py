@@ -1,7 +1,7 @@
 """Writers and the reader for our parquet shards, all on datatrove's own classes.
 
 Kept documents go to `<stage>/shards/`, excluded ones to `<stage>/excluded/`, both with
-the fixed schema of `corpus.schema`, so any stage can read any other stage's output.
+the fixed schema of `corpus.formats.schema`, so any stage can read any other stage's output.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from typing import Iterator
 from datatrove.data import Document
 from datatrove.pipeline.writers import ParquetWriter
 
-from corpus.input_formats import SHARD_COLUMNS
-from corpus.parquet_rows import iter_rows
-from corpus.readers import PathListReader, excluded_document
-from corpus.schema import SCHEMA, row_to_document, writer_adapter
+from corpus.readers.input_formats import SHARD_COLUMNS
+from corpus.formats.parquet_rows import iter_rows
+from corpus.readers.path_list import PathListReader, excluded_document
+from corpus.formats.schema import SCHEMA, row_to_document, writer_adapter
 
 
 class ShardWriter(ParquetWriter):
@@ -133,7 +133,7 @@ class ShardReader(PathListReader):
     Takes an explicit file list, so one stage can read several stages' shards. Every row
     becomes a document, also rows with empty text: datatrove's base reader skips those
     silently, which would break in = kept + excluded downstream. Stages read through
-    `corpus.document_reader.DocumentReader`, which also takes jsonl, any parquet and text.
+    `corpus.readers.document_reader.DocumentReader`, which also takes jsonl, any parquet and text.
     """
 
     name = "📖 shards"

@@ -13,9 +13,9 @@ Either way the runner writes `<stage>/report.json` with `documents: {in, kept, e
 and `excluded_by_reason`, and fails the stage when in != kept + excluded.
 
 Around that, the runner keeps an operator's mistakes from costing data: it writes only
-into a directory that is new, empty or marked as this stage's own (`corpus.stage_dir`),
-holds a lock on it while it runs (`corpus.run_lock`), and records what the stage ran on
-(`corpus.fingerprint`), so that a rerun on other inputs or options stops with one line
+into a directory that is new, empty or marked as this stage's own (`corpus.run.stage_dir`),
+holds a lock on it while it runs (`corpus.run.run_lock`), and records what the stage ran on
+(`corpus.run.fingerprint`), so that a rerun on other inputs or options stops with one line
 instead of answering "already complete".
 """
 
@@ -29,17 +29,17 @@ from typing import Callable
 
 from pydantic import BaseModel
 
-from corpus.accounting import check, documents_in, merge_task_stats, step_stats, summarize_shards
+from corpus.run.accounting import check, documents_in, merge_task_stats, step_stats, summarize_shards
 from corpus.config import ConfigError, ExecutorConfig
-from corpus.executors import make_executor, record_slurm_jobs, slurm_jobs_waiting
-from corpus.function_job import run_as_job
-from corpus.fingerprint import changes, fingerprint
-from corpus.inputs import refuse_empty
-from corpus.manifest import Source
-from corpus.run_lock import DirectoryLock
-from corpus.shards import ExclusionWriter, ShardWriter
-from corpus.stage_dir import OWN, STARTED, check_output_dir, claim, clear
-from corpus.unique_ids_across_files import duplicate_id_figures, make_ids_unique
+from corpus.run.executors import make_executor, record_slurm_jobs, slurm_jobs_waiting
+from corpus.run.function_job import run_as_job
+from corpus.run.fingerprint import changes, fingerprint
+from corpus.readers.inputs import refuse_empty
+from corpus.sources.manifest import Source
+from corpus.run.run_lock import DirectoryLock
+from corpus.formats.shards import ExclusionWriter, ShardWriter
+from corpus.run.stage_dir import OWN, STARTED, check_output_dir, claim, clear
+from corpus.run.unique_ids_across_files import duplicate_id_figures, make_ids_unique
 
 
 class StaleStageError(ConfigError):
@@ -193,7 +193,7 @@ class DatatroveStage(Stage):
 @dataclass
 class FunctionStage(Stage):
     run: Callable[[StageContext], dict] = None  # type: ignore[assignment]
-    # on Ray or Slurm, run on the cluster as a one-task job (corpus.function_job), not in this process
+    # on Ray or Slurm, run on the cluster as a one-task job (corpus.run.function_job), not in this process
     cluster_job: bool = False
 
     def execute(self, ctx: StageContext) -> dict:

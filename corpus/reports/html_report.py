@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 
-from corpus.report import load_reports
-from corpus.schema import row_to_document
-from corpus.shard_files import iter_batches, parquet_files
-from corpus.svg_charts import bins_for, funnel, hbar, histogram
+from corpus.reports.report import load_reports
+from corpus.formats.schema import row_to_document
+from corpus.formats.shard_files import iter_batches, parquet_files
+from corpus.reports.svg_charts import bins_for, funnel, hbar, histogram
 
 MAX_ROWS = 20000
 SAMPLES_PER_REASON = 3

@@ -17,8 +17,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from corpus.config import Strict
-from corpus.download import DownloadError, Policy, Target, fetch_all, fetch_one
-from corpus.safe_names import is_plain_name, plain_name_problem, url_file_name
+from corpus.sources.download import DownloadError, Policy, Target, fetch_all, fetch_one
+from corpus.sources.safe_names import is_plain_name, plain_name_problem, url_file_name
 
 # Remote git URLs we hand to `git fetch`: a network transport with a host that cannot read as
 # an option. Local paths, `ext::` (runs a command) and other transports are refused; file://

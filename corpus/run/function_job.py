@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Callable
 
 from datatrove.pipeline.base import PipelineStep
 
-from corpus.executors import make_executor
+from corpus.run.executors import make_executor
 
 if TYPE_CHECKING:
-    from corpus.stage import StageContext
+    from corpus.run.stage import StageContext
 
 JOB_DIR = "job"
 REPORT = "report.json"
