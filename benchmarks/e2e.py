@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import subprocess
 import sys
 import time
 import zlib
@@ -36,24 +34,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT))
+from benchmarks.harness.child_usage import measure, with_root_on_path  # noqa: E402
 from e2e_input import DATA, FIXTURES, make_input, perturb, read_records, sentences  # noqa: E402
 
 STAGES = ("ingest_web", "filter", "dedup", "tokenizer", "tokenize")
 TOKENIZER_SAMPLE_CHARS = 20_000_000  # the tokenizer's cost is set by its sample budget, not by the input
-
-# Measures one child from a small launcher: CPU of the child and every process it waited for,
-# and the largest RSS among them (a child started straight from this process would inherit
-# this process's high-water mark in ru_maxrss).
-LAUNCHER = """
-import os, subprocess, sys
-proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-err = proc.stderr.read()
-_, status, usage = os.wait4(proc.pid, 0)
-code = os.waitstatus_to_exitcode(status)
-if code:
-    sys.stderr.write(err.decode(errors="replace")[-3000:])
-print(code, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
-"""
 
 # What one Common Crawl snapshot holds, and what the corpora built from them report. Every
 # figure names its source; the derived ones say how they were derived.
@@ -94,16 +80,8 @@ class StageMeasure:
 
 def launch(args: list[str], cwd: Path) -> tuple[int, float, float, float]:
     """(exit code, CPU seconds, peak RSS MB, wall seconds) of one command in a fresh process tree."""
-    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
-    env = {**os.environ, "PYTHONPATH": path, "JACORPUS_QUIET": "1", "CI": "true"}
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", LAUNCHER, *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          check=False)
-    wall = time.perf_counter() - started
-    code, cpu, maxrss_kb = done.stdout.split()
-    if int(code):
-        sys.stderr.write(done.stderr[-3000:])
-    return int(code), float(cpu), int(maxrss_kb) / 1024, wall
+    used = measure(args, cwd, with_root_on_path(ROOT, JACORPUS_QUIET="1", CI="true"))
+    return used.code, used.cpu_s, used.peak_rss_mb, used.wall_s
 
 
 def disk_bytes(folder: Path) -> int:

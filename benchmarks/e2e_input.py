@@ -73,14 +73,15 @@ def read_records(path: Path) -> list[Record]:
     return records
 
 
-def sentences() -> list[str]:
-    """Every sentence of the real Japanese text in ../shared/data/text."""
+def sentences(data: Path = DATA, longer_than: int = 8) -> list[str]:
+    """Every sentence of the real Japanese text in `data`/text (web leads, three Aozora novels)
+    longer than `longer_than` characters."""
     texts = [json.loads(line)["text"] for line in
-             (DATA / "text" / "kwdlc_web_leads.jsonl").read_text(encoding="utf-8").splitlines()]
-    texts += [(DATA / "text" / name).read_text(encoding="utf-8") for name in
+             (data / "text" / "kwdlc_web_leads.jsonl").read_text(encoding="utf-8").splitlines()]
+    texts += [(data / "text" / name).read_text(encoding="utf-8") for name in
               ("aozora_56656_tsumi-to-batsu_yonekawa.utf8.txt", "aozora_bocchan_natsume-soseki.txt",
                "aozora_lemon_kajii-motojiro.txt")]
-    return [s.strip() for text in texts for s in re.split(r"(?<=[。！？])", text) if len(s.strip()) > 8]
+    return [s.strip() for text in texts for s in re.split(r"(?<=[。！？])", text) if len(s.strip()) > longer_than]
 
 
 def _remap_id(value: str, copy: int) -> str:

@@ -24,15 +24,16 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchmarks.e2e_input import sentences  # noqa: E402
+from benchmarks.harness.child_usage import measure as measure_child, with_root_on_path  # noqa: E402
+
 DATA = Path(os.environ.get("JACORPUS_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 STAGES = ("ingest_web", "ingest_wiki", "ingest_code", "filter", "dedup", "tokenizer", "tokenize")
@@ -54,51 +55,14 @@ class Measure:
     wall_s: float
 
 
-# Measures one child from a small launcher process: a child started straight from this
-# (large) process would inherit our peak RSS in its ru_maxrss (vfork + exec records the
-# parent's high-water mark), so every stage would look at least as big as the benchmark.
-LAUNCHER = """
-import os, subprocess, sys
-proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-err = proc.stderr.read()
-_, status, usage = os.wait4(proc.pid, 0)
-code = os.waitstatus_to_exitcode(status)
-if code:
-    sys.stderr.write(err.decode(errors="replace")[-3000:])
-print(code, usage.ru_maxrss)
-"""
-
-
 def run_cli(args: list[str], cwd: Path) -> tuple[int, float, float]:
     """(exit code, peak RSS in MB, wall seconds) of one CLI run in a fresh process."""
-    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
-    env = {**os.environ, "JACORPUS_QUIET": "1", "PYTHONPATH": path}
-    started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", LAUNCHER, sys.executable, "-m", "corpus.cli", *args, "--quiet"],
-                          cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - started
-    code, maxrss_kb = (int(x) for x in proc.stdout.split())
-    if code != 0:
-        sys.stderr.write(proc.stderr[-3000:])
-    return code, maxrss_kb / 1024, wall
+    used = measure_child([sys.executable, "-m", "corpus.cli", *args, "--quiet"], cwd,
+                   with_root_on_path(ROOT, JACORPUS_QUIET="1"))
+    return used.code, used.peak_rss_mb, used.wall_s
 
 
 # -- inputs ---------------------------------------------------------------------------------
-
-
-def japanese_sentences() -> list[str]:
-    """Every sentence of the real Japanese text we have (web leads, three Aozora novels)."""
-    import re
-
-    texts = [json.loads(line)["text"] for line in
-             (DATA / "text" / "kwdlc_web_leads.jsonl").read_text(encoding="utf-8").splitlines()]
-    texts += [(DATA / "text" / name).read_text(encoding="utf-8") for name in
-              ("aozora_56656_tsumi-to-batsu_yonekawa.utf8.txt", "aozora_bocchan_natsume-soseki.txt",
-               "aozora_lemon_kajii-motojiro.txt")]
-    out = []
-    for text in texts:
-        out += [s.strip() for s in re.split(r"(?<=[。！？])", text) if len(s.strip()) > 5]
-    return out
 
 
 def japanese_documents(n: int, seed: int = 0) -> list[str]:
@@ -107,7 +71,7 @@ def japanese_documents(n: int, seed: int = 0) -> list[str]:
     character statistics of real Japanese."""
     import random
 
-    pool = japanese_sentences()
+    pool = sentences(DATA, longer_than=5)
     rng = random.Random(seed)
     docs = []
     for _ in range(n):
