@@ -42,22 +42,13 @@ def mask_text(text: str, spans: list[PIISpan], options: PIIOptions) -> tuple[str
     return "".join(parts), counts, masked
 
 
-class PIIMasker(PipelineStep):
-    """Replaces PII with typed placeholders; never drops a document (PIIDensityFilter does).
+class LazyDetector:
+    """The presidio engine of a step, built on the first document, not in `__init__`, and left
+    out of the pickle, so the step ships to datatrove's local, Slurm and Ray workers as just
+    its options (presidio and spaCy take seconds to import and load)."""
 
-    The presidio engine is built on the first document, not in `__init__`, and is left
-    out of the pickle, so the step ships to datatrove's local, Slurm and Ray workers as
-    just its options.
-    """
-
-    type = "🕵 - PII"
-    name = "🔒 PII masking"
-    _requires_dependencies: ClassVar[list[str]] = ["presidio_analyzer", "phonenumbers", "tldextract"]
-
-    def __init__(self, options: PIIOptions | None = None):
-        super().__init__()
-        self.options = options or PIIOptions()
-        self._detector: PIIDetector | None = None
+    options: PIIOptions
+    _detector: PIIDetector | None = None
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
@@ -71,6 +62,19 @@ class PIIMasker(PipelineStep):
 
             self._detector = PIIDetector(self.options)
         return self._detector
+
+
+class PIIMasker(LazyDetector, PipelineStep):
+    """Replaces PII with typed placeholders; never drops a document (PIIDensityFilter does)."""
+
+    type = "🕵 - PII"
+    name = "🔒 PII masking"
+    _requires_dependencies: ClassVar[list[str]] = ["presidio_analyzer", "phonenumbers", "tldextract"]
+
+    def __init__(self, options: PIIOptions | None = None):
+        super().__init__()
+        self.options = options or PIIOptions()
+        self._detector = None
 
     def mask_document(self, doc: Document) -> dict[str, int]:
         """Masks `doc` in place; returns the counts by type (empty when nothing was found)."""
@@ -134,32 +138,21 @@ def _find_in_pieces(text: str, detector: PIIDetector, chunk_chars: int) -> list[
     return spans
 
 
-class MaskingExclusionWriter(ExclusionWriter):
-    """An exclusion writer that masks PII before a document is written to `excluded/`.
-
-    Used for the steps that run before the masker; its detector is built on the first
-    document and left out of the pickle, like the masker's.
-    """
+class MaskingExclusionWriter(LazyDetector, ExclusionWriter):
+    """An exclusion writer that masks PII before a document is written to `excluded/`, for the
+    steps that run before the masker."""
 
     name = "🗑🔒 excluded, masked"
 
     def __init__(self, output_folder: str, step_name: str, options: PIIOptions | None = None):
         super().__init__(output_folder, step_name)
         self.options = options or PIIOptions()
-        self._detector: PIIDetector | None = None
-
-    def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        state["_detector"] = None
-        return state
+        self._detector = None
 
     def write(self, document: Document, rank: int = 0, **kwargs) -> None:
-        if self._detector is None:
-            from filters.pii.detector import PIIDetector
-
-            self._detector = PIIDetector(self.options)
+        detector = self.detector  # outside the try: no detector must stop the run, not write every document unmasked
         try:
-            counts = mask_document(document, self._detector, self.options, chunk_chars=MASK_CHUNK_CHARS)
+            counts = mask_document(document, detector, self.options, chunk_chars=MASK_CHUNK_CHARS)
         except Exception as err:  # noqa: BLE001 - an excluded document is still written: count the failure
             logger.warning(f"PII masking of excluded {document.id} failed: {err!r}")
             self.stat_update("pii_errors")
