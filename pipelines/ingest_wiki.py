@@ -25,9 +25,12 @@ from filters.wiki.dump_reader import WikiDumpReader
 from filters.wiki.markup_guard import (
     MAX_PARSE_SECONDS, MAX_UNCLOSED, MAX_WIKITEXT_BYTES, MarkupBudget, PathologicalMarkupFilter,
 )
-from filters.wiki.page_filters import DisambiguationFilter, MinLengthFilter, NamespaceFilter, RedirectFilter
+from filters.wiki.page_filters import MIN_CHARS, DisambiguationFilter, MinLengthFilter, NamespaceFilter, RedirectFilter
 from filters.wiki.plain_text import TEXT_FIGURES, WikitextToPlainText
-from filters.wiki.wikitext import APPENDIX_SECTIONS, WikitextOptions
+from filters.wiki.wikitext import WikitextOptions
+
+# how wikitext becomes text: the defaults are WikitextOptions', each with its source there
+_TEXT = WikitextOptions()
 
 
 class SourceText(Strict):
@@ -36,29 +39,32 @@ class SourceText(Strict):
 
 
 class Options(Strict):
+    """The stage's knobs. The thresholds and text choices are written once, beside the steps that
+    apply them (filters/wiki/*, with their sources); the defaults here name them."""
+
     namespaces: list[int] = Field([0], description="namespaces kept; 0 = articles (MediaWiki's <ns> key)")
     drop_disambiguation: bool = Field(True, description="exclude {{Aimai}} / {{Xの曖昧さ回避}} pages (link lists)")
     min_chars: int = Field(
-        50, ge=0,
+        MIN_CHARS, ge=0,
         description="exclude articles with fewer plain-text characters (too_short); Dolma drops Wikipedia pages "
                     "under 25 words (Soldaini et al. 2024), about 50 Japanese characters",
     )
     tables: Literal["drop", "text", "list_articles"] = Field(
-        "list_articles",
+        _TEXT.tables,
         description="wiki tables: one line per row, cells joined by ' | ' (text), dropped (drop), or as text only in "
                     "list articles (title with 一覧 / 'List of'), where the table is the article (list_articles)")
     lists: Literal["text", "drop"] = Field(
-        "text", description="list items (*, #, {{ul}}, {{Plainlist}}...): one line each (text), or dropped (drop)")
-    math: Literal["keep", "drop"] = Field("keep", description="<math>: keep the TeX source, or drop")
+        _TEXT.lists, description="list items (*, #, {{ul}}, {{Plainlist}}...): one line each (text), or dropped (drop)")
+    math: Literal["keep", "drop"] = Field(_TEXT.math, description="<math>: keep the TeX source, or drop")
     furigana: Literal["paren", "base"] = Field(
-        "paren", description="{{読み仮名|漢字|かんじ}} -> 漢字（かんじ） as jawiki renders it (paren), or 漢字 (base)")
+        _TEXT.furigana, description="{{読み仮名|漢字|かんじ}} -> 漢字（かんじ） as jawiki renders it (paren), or 漢字 (base)")
     drop_sections: list[str] = Field(
-        list(APPENDIX_SECTIONS),
+        list(_TEXT.drop_sections),
         description="sections removed whole: jawiki's appendix headings (Wikipedia:スタイルマニュアル (節構成))",
     )
-    headings: bool = Field(True, description="keep section headings as lines of their own")
+    headings: bool = Field(_TEXT.headings, description="keep section headings as lines of their own")
     art_min_drawing: float = Field(
-        0.25, ge=0.0, le=1.0,
+        _TEXT.art_min_drawing, ge=0.0, le=1.0,
         description="drop preformatted blocks with at least this share of drawing characters and aligned columns "
                     "(ASCII art); 1.0 keeps all. Source: the jawiki slice, art 0.54, other aligned blocks < 0.07")
     per_source: dict[str, SourceText] = Field(

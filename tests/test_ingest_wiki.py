@@ -192,3 +192,26 @@ def test_per_source_options_switch_tables_for_one_source(tmp_path, shared_data):
     text = report["figures"]["text"]
     assert text["tables_dropped"] == 0 and text["table_rows_kept"] > 0
     assert text["list_items_kept"] == 0 and text["list_items_dropped"] > 0
+
+
+def test_options_defaults_are_the_steps_own_defaults():
+    """The stage's options and the steps they configure agree on every default, so a step
+    built without the stage (tests, benchmarks) renders text as the stage does."""
+    import dataclasses
+
+    from filters.wiki.markup_guard import MarkupBudget
+    from filters.wiki.page_filters import MinLengthFilter, NamespaceFilter
+    from filters.wiki.wikitext import WikitextOptions
+    from pipelines.ingest_wiki import Options
+
+    o = Options()
+    text = WikitextOptions()
+    for f in dataclasses.fields(WikitextOptions):
+        if not f.name.startswith("_"):
+            assert getattr(o, f.name) == (list(getattr(text, f.name)) if f.name == "drop_sections"
+                                          else getattr(text, f.name)), f.name
+    assert MinLengthFilter().min_chars == o.min_chars
+    assert NamespaceFilter().namespaces == frozenset(o.namespaces)
+    budget = MarkupBudget()
+    assert (budget.max_wikitext_bytes, budget.max_unclosed, budget.max_parse_seconds) == (
+        o.max_wikitext_bytes, o.max_unclosed_markup, o.max_parse_seconds)

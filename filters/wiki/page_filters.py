@@ -66,14 +66,17 @@ class DisambiguationFilter(BaseFilter):
         return True
 
 
+MIN_CHARS = 50
+"""Dolma drops Wikipedia pages under 25 words (Soldaini et al. 2024, §3 "Wikipedia &
+Wikibooks"); Japanese runs about 2 characters per MeCab word."""
+
+
 class MinLengthFilter(BaseFilter):
     """Drops stubs whose plain text is shorter than `min_chars` characters."""
 
     name = "📏 wiki min length"
 
-    def __init__(self, min_chars: int = 50, exclusion_writer=None):
-        """`min_chars=50`: Dolma drops Wikipedia pages under 25 words (Soldaini et al. 2024,
-        §3 "Wikipedia & Wikibooks"); Japanese runs about 2 characters per MeCab word."""
+    def __init__(self, min_chars: int = MIN_CHARS, exclusion_writer=None):
         super().__init__(exclusion_writer)
         self.min_chars = min_chars
 
