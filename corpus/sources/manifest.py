@@ -110,7 +110,7 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
 def code_version() -> str:
     """git commit of the checkout when there is one, else the package version."""
     try:
-        here = Path(__file__).resolve().parent.parent
+        here = Path(__file__).resolve().parents[2]  # the checkout: corpus/sources/manifest.py
         rev = subprocess.run(
             ["git", "-C", str(here), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5
         )
