@@ -33,9 +33,17 @@ from tokenizer.hf_export import check_identical, export_tokenizer_json
 from tokenizer.sampling import SentenceSampler
 from tokenizer.train import TrainConfig, config_record, train_sentencepiece
 
+# SentencePiece settings the stage takes as the trainer's own defaults (each with its source there)
+_SPM = TrainConfig()
 
 class Options(Strict):
-    vocab_size: int = Field(32000, ge=16, description="target vocabulary (Llama 2: 32,000); a tiny corpus ends smaller")
+    """The stage's knobs. Where the stage keeps the trainer's default, the value is written once,
+    in tokenizer.train.TrainConfig; `model_type`, `character_coverage` and `num_threads` differ
+    on purpose (their descriptions say why)."""
+
+    vocab_size: int = Field(
+        _SPM.vocab_size, ge=16,
+        description="target vocabulary (Llama 2: 32,000); a tiny corpus ends smaller")
     model_type: Literal["bpe", "unigram"] = Field(
         "bpe", description="bpe (Llama 2; higher chars/token on our held-out text and ~15x faster to train, "
                            "see docs/tokenizer.md) or unigram (LLM-jp)")
@@ -43,21 +51,35 @@ class Options(Strict):
         1.0, ge=0.9, le=1.0, description="share of sample characters given their own piece; 1.0 keeps every "
                                          "character seen (SentencePiece suggests 0.9995 for ja without required chars)")
     required_charset: Literal["none", "jis"] = Field(
-        "jis", description="characters always in the vocabulary even if unseen: JIS X 0208 + X 0201 (7,036 chars)")
-    byte_fallback: bool = Field(True, description="unknown characters become UTF-8 byte tokens (Llama 2, LLM-jp)")
-    split_digits: bool = Field(True, description="every digit its own token (Llama 2, LLM-jp)")
+        _SPM.required_charset,
+        description="characters always in the vocabulary even if unseen: JIS X 0208 + X 0201 (7,036 chars)")
+    byte_fallback: bool = Field(
+        _SPM.byte_fallback,
+        description="unknown characters become UTF-8 byte tokens (Llama 2, LLM-jp)")
+    split_digits: bool = Field(_SPM.split_digits, description="every digit its own token (Llama 2, LLM-jp)")
     normalization: Literal["identity", "nfkc", "nmt_nfkc"] = Field(
-        "identity", description="SentencePiece normalization; anything but identity breaks the exact round trip")
-    add_dummy_prefix: bool = Field(False, description="prepend '▁' to every text (Llama 2 does; costs a token per paragraph in ja)")
-    split_by_unicode_script: bool = Field(False, description="forbid pieces mixing scripts (漢字+かな); SentencePiece default true")
-    max_piece_length: int = Field(16, ge=1, description="longest piece in characters (SentencePiece default, LLM-jp)")
-    user_defined_symbols: list[str] = Field(["\n"], description="always one piece each; '\\n' as in LLM-jp v3")
+        _SPM.normalization,
+        description="SentencePiece normalization; anything but identity breaks the exact round trip")
+    add_dummy_prefix: bool = Field(
+        _SPM.add_dummy_prefix,
+        description="prepend '▁' to every text (Llama 2 does; costs a token per paragraph in ja)")
+    split_by_unicode_script: bool = Field(
+        _SPM.split_by_unicode_script,
+        description="forbid pieces mixing scripts (漢字+かな); SentencePiece default true")
+    max_piece_length: int = Field(
+        _SPM.max_sentencepiece_length, ge=1,
+        description="longest piece in characters (SentencePiece default, LLM-jp)")
+    user_defined_symbols: list[str] = Field(
+        list(_SPM.user_defined_symbols),
+        description="always one piece each; '\\n' as in LLM-jp v3")
     placeholder_symbols: list[str] = Field(
         default_factory=lambda: [PIIOptions().mask_for(e) for e in ALL_ENTITIES],
         description="the PII masker's placeholders (<|EMAIL|>, <|PHONE|>...), added to user_defined_symbols so each "
                     "is one token; placeholders of the same <|...|> form found in the sample (a code secret's "
                     "<|SECRET_AWS_KEY|>) are added too")
-    pre_segment: bool = Field(False, description="MeCab (fugashi) word boundaries as piece boundaries (LLM-jp); lowers chars/token")
+    pre_segment: bool = Field(
+        _SPM.pre_segment,
+        description="MeCab (fugashi) word boundaries as piece boundaries (LLM-jp); lowers chars/token")
     max_characters: int = Field(100_000_000, ge=1, description="sample budget in characters (memory bound; ~300 MB UTF-8)")
     max_sentences: int = Field(5_000_000, ge=1, description="sample budget in sentences (SentencePiece author: 1-10M suffice, google/sentencepiece#9)")
     mix: dict[str, float] | None = Field(

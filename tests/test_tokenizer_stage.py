@@ -125,3 +125,15 @@ def test_issue_target_32k_beats_sentencepiece_defaults_on_held_out_text(tmp_path
     assert report["figures"]["chars_per_token"] == ours["chars_per_token"]  # the stage held out the same documents
     assert ours["chars_per_token"] > defaults["chars_per_token"]  # measured 2.10 vs 1.99 (unigram defaults)
     assert ours["byte_fallback_share"] < 0.001 and ours["roundtrip_exact"]
+
+
+def test_options_keep_the_trainers_defaults_but_the_three_chosen_for_the_stage():
+    """Every SentencePiece setting the stage does not choose on purpose is the trainer's default."""
+    import dataclasses
+
+    from pipelines.tokenizer_train import _train_config
+    from tokenizer.train import TrainConfig
+
+    stage, trainer = dataclasses.asdict(_train_config(Options())), dataclasses.asdict(TrainConfig())
+    differ = {k for k in trainer if stage[k] != trainer[k]} - {"num_threads"}  # the stage's 0 = all cores
+    assert differ == {"model_type", "character_coverage"}
