@@ -42,10 +42,14 @@ def mask_text(text: str, spans: list[PIISpan], options: PIIOptions) -> tuple[str
     return "".join(parts), counts, masked
 
 
-class LazyDetector:
-    """The presidio engine of a step, built on the first document, not in `__init__`, and left
-    out of the pickle, so the step ships to datatrove's local, Slurm and Ray workers as just
-    its options (presidio and spaCy take seconds to import and load)."""
+class MaskingStep:
+    """What the masker and the masking exclusion writer share.
+
+    The presidio engine is built on the first document, not in `__init__`, and left out of
+    the pickle, so the step ships to datatrove's local, Slurm and Ray workers as just its
+    options (presidio and spaCy take seconds to import and load). Each document is masked
+    and counted the same way by both (`mask_counted`).
+    """
 
     options: PIIOptions
     _detector: PIIDetector | None = None
@@ -63,8 +67,24 @@ class LazyDetector:
             self._detector = PIIDetector(self.options)
         return self._detector
 
+    def mask_counted(self, doc: Document, masked: str, clean: str, chunk_chars: int | None = None) -> None:
+        """Masks `doc` in place and counts it as `masked` or `clean`, and its spans as
+        `pii_<TYPE>`. A document the detector fails on is counted in `pii_errors` and goes on
+        as it is: one bad document must not stop a run. The detector is built before that, so
+        a step without one stops the run instead of passing every document unmasked."""
+        detector = self.detector
+        try:
+            counts = mask_document(doc, detector, self.options, chunk_chars=chunk_chars)
+        except Exception as err:  # noqa: BLE001 - count it, go on
+            logger.warning(f"{self.name}: PII masking failed on {doc.id}: {err!r}")
+            self.stat_update("pii_errors")
+            counts = {}
+        self.stat_update(masked if counts else clean)
+        for entity, n in counts.items():
+            self.stat_update(f"pii_{entity}", value=n)
 
-class PIIMasker(LazyDetector, PipelineStep):
+
+class PIIMasker(MaskingStep, PipelineStep):
     """Replaces PII with typed placeholders; never drops a document (PIIDensityFilter does)."""
 
     type = "🕵 - PII"
@@ -76,23 +96,11 @@ class PIIMasker(LazyDetector, PipelineStep):
         self.options = options or PIIOptions()
         self._detector = None
 
-    def mask_document(self, doc: Document) -> dict[str, int]:
-        """Masks `doc` in place; returns the counts by type (empty when nothing was found)."""
-        return mask_document(doc, self.detector, self.options)
-
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         for doc in data:
             if self.options.enabled:
                 with self.track_time():
-                    try:
-                        counts = self.mask_document(doc)
-                    except Exception as err:  # noqa: BLE001 - a bad document must not stop the run: count it, go on
-                        logger.warning(f"PII masking failed on {doc.id}: {err!r}")
-                        self.stat_update("pii_errors")
-                        counts = {}
-                self.stat_update("documents_masked" if counts else "documents_clean")
-                for entity, n in counts.items():
-                    self.stat_update(f"pii_{entity}", value=n)
+                    self.mask_counted(doc, "documents_masked", "documents_clean")
             yield doc
 
 
@@ -138,7 +146,7 @@ def _find_in_pieces(text: str, detector: PIIDetector, chunk_chars: int) -> list[
     return spans
 
 
-class MaskingExclusionWriter(LazyDetector, ExclusionWriter):
+class MaskingExclusionWriter(MaskingStep, ExclusionWriter):
     """An exclusion writer that masks PII before a document is written to `excluded/`, for the
     steps that run before the masker."""
 
@@ -150,16 +158,7 @@ class MaskingExclusionWriter(LazyDetector, ExclusionWriter):
         self._detector = None
 
     def write(self, document: Document, rank: int = 0, **kwargs) -> None:
-        detector = self.detector  # outside the try: no detector must stop the run, not write every document unmasked
-        try:
-            counts = mask_document(document, detector, self.options, chunk_chars=MASK_CHUNK_CHARS)
-        except Exception as err:  # noqa: BLE001 - an excluded document is still written: count the failure
-            logger.warning(f"PII masking of excluded {document.id} failed: {err!r}")
-            self.stat_update("pii_errors")
-            counts = {}
-        self.stat_update("excluded_masked" if counts else "excluded_clean")
-        for entity, n in counts.items():
-            self.stat_update(f"pii_{entity}", value=n)
+        self.mask_counted(document, "excluded_masked", "excluded_clean", chunk_chars=MASK_CHUNK_CHARS)
         super().write(document, rank, **kwargs)
 
 
