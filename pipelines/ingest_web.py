@@ -113,8 +113,8 @@ class Options(Strict):
     )
     boilerplate_buffer_chars: int = Field(
         DEFAULT_BUFFER_CHARS, ge=1,
-        description="task mode: characters of HTML held back while a task learns its tables (~100 MB by default); "
-        "when full, the held pages are extracted with the tables learned so far",
+        description="task mode: characters of HTML held back while a task learns its tables (~60 MB of disk by "
+        "default, all but boilerplate_buffer_memory_chars of them); when full, the held pages are extracted with the tables learned so far",
     )
     boilerplate_buffer_memory_chars: int = Field(
         DEFAULT_MEMORY_CHARS, ge=0,

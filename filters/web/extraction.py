@@ -215,8 +215,9 @@ class HtmlToText(PipelineStep):
     `extracted_by_<name>`). With `host_tables` (the folder pass 2 of host_boilerplate.py
     wrote) or `learn_hosts` (learn them within the task, holding pages back up to
     `buffer_chars`, all but the first `buffer_memory_chars` of them in a temporary file in
-    `spill_dir`; counted as `pages_held_on_disk`), pages of hosts with learned boilerplate also get `boilerplate_chars` (text
-    removed as the host's repeated blocks) and `page_text_chars` (all text on the page). On
+    `spill_dir`, counted as `pages_held_on_disk`), pages of hosts with learned boilerplate
+    also get `boilerplate_chars` (text removed as the host's repeated blocks) and
+    `page_text_chars` (all text on the page). On
     failure it keeps the HTML as text and sets `metadata["extraction_failure"]` to
     `extraction_timeout`, `extraction_error` or `boilerplate_only`, which
     `ExtractionResultFilter` turns into an exclusion.

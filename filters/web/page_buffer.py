@@ -8,11 +8,11 @@ that buffer was full (1.22x peak RSS from 1x to 4x input, docs/scale.md). Here o
 first `memory_chars` characters of pages stay in memory; every later page is pickled into
 an anonymous temporary file and read back, one page at a time, when the buffer is drained.
 
-Why a file and not compression in memory (measured on the 69 Japanese pages of
+Why a file and not compression in memory (measured on four copies of the 69 real pages of
 ../shared/data/web/ja_fixture_pages_packed.warc.gz, `python benchmarks/page_buffer.py`):
-pickling them into a file and reading them back costs a fraction of what zlib level 1 does
-(a few ms against ~12 ms for 637k characters, next to ~1 s of extraction), and memory no
-longer grows at all, where compressed pages still take ~0.2 of their size in memory.
+pickling them into a file and reading them back costs ~14 ms per million characters, zlib
+level 1 in memory ~62 ms (either small next to extraction), and the file holds next to
+nothing in memory, where compressed pages still take ~0.2 of the memory of the pages.
 
 Why pickle: the pages come back byte-identical (text, id, media, metadata with its key
 order and value types), so the stage's output does not depend on where a page was held.
