@@ -15,7 +15,7 @@ simply computes a fresh analysis.
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from functools import cached_property
 
@@ -163,16 +163,32 @@ class TextAnalysis:
             return 0
         return int(terminal[0]) + int(np.count_nonzero(terminal[1:] > terminal[:-1]))
 
+    @cached_property
+    def prose_and_repeated_lines(self) -> TextAnalysis:
+        """The prose sentences and, of the other sentences (headings, list lines, fragments), the
+        ones that occur more than once, every copy, in page order, one per line.
+
+        What duplicate n-grams are measured on by default: a works list names its magazine and
+        publisher on every line (structure, like a field name), which says nothing about spam,
+        while a pasted sentence, paragraph or line is still here in every copy."""
+        prose = set(self.prose_sentences)
+        counts = Counter(self.sentences)
+        return TextAnalysis("\n".join(s for s in self.sentences if s in prose or counts[s] > 1))
+
     # repetition
     @cached_property
-    def _ngrams(self) -> tuple[dict[int, float], dict[int, float]]:
-        return ngram_repetition(self.compact_codepoints, top_ns=(2, 3, 4), dup_ns=(5, 6, 7, 8, 9, 10))
+    def _top_ngrams(self) -> dict[int, float]:
+        return ngram_repetition(self.compact_codepoints, top_ns=(2, 3, 4), dup_ns=())[0]
+
+    @cached_property
+    def _dup_ngrams(self) -> dict[int, float]:
+        return ngram_repetition(self.compact_codepoints, top_ns=(), dup_ns=(5, 6, 7, 8, 9, 10))[1]
 
     def top_ngram_fraction(self, n: int) -> float:
-        return self._ngrams[0][n] if n in self._ngrams[0] else ngram_repetition(self.compact_codepoints, (n,), ())[0][n]
+        return self._top_ngrams[n] if n in self._top_ngrams else ngram_repetition(self.compact_codepoints, (n,), ())[0][n]
 
     def dup_ngram_fraction(self, n: int) -> float:
-        return self._ngrams[1][n] if n in self._ngrams[1] else ngram_repetition(self.compact_codepoints, (), (n,))[1][n]
+        return self._dup_ngrams[n] if n in self._dup_ngrams else ngram_repetition(self.compact_codepoints, (), (n,))[1][n]
 
     def windowed_dup_ngram_fraction(self, n: int, window: int) -> float:
         """`dup_ngram_fraction` within windows: the text (without whitespace) is split evenly
