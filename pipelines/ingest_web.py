@@ -48,6 +48,7 @@ from filters.web.host_sample_reader import HostSampleReader
 from filters.web.http_payload import HTML_TYPES
 from filters.web.ja_precheck import JapanesePrecheck
 from filters.web.langid import DEFAULT_MAX_CHARS, DEFAULT_MIN_SCORE, LanguageIdFilter
+from filters.web.page_buffer import DEFAULT_MEMORY_CHARS
 from filters.web.url_blocklist import UrlBlocklistFilter
 from filters.web.warc_reader import DEFAULT_MAX_PAYLOAD_BYTES, WarcReader
 from filters.web.warc_stream import is_url
@@ -112,8 +113,14 @@ class Options(Strict):
     )
     boilerplate_buffer_chars: int = Field(
         DEFAULT_BUFFER_CHARS, ge=1,
-        description="task mode: characters of HTML held back while a task learns its tables (~100 MB by default); "
-        "when full, the held pages are extracted with the tables learned so far",
+        description="task mode: characters of HTML held back while a task learns its tables (~60 MB of disk by "
+        "default, all but boilerplate_buffer_memory_chars of them); when full, the held pages are extracted with the tables learned so far",
+    )
+    boilerplate_buffer_memory_chars: int = Field(
+        DEFAULT_MEMORY_CHARS, ge=0,
+        description="task mode: of the held pages, characters kept in memory (~2 MB); the rest wait in an unnamed "
+        "temporary file under the stage's work/page_buffer (filters/web/page_buffer.py), so memory stays flat "
+        "as inputs grow; the output is the same whatever this is",
     )
     boilerplate_min_pages: int = Field(
         DEFAULT_MIN_PAGES, ge=2,
@@ -194,6 +201,7 @@ def build(ctx: StageContext) -> list:
             host_tables=str(work / "host_tables") if opts.host_boilerplate == "crawl" else None,
             learn_hosts=_boilerplate_config(opts) if opts.host_boilerplate == "task" else None,
             buffer_chars=opts.boilerplate_buffer_chars, extract_feeds=opts.extract_feeds,
+            buffer_memory_chars=opts.boilerplate_buffer_memory_chars, spill_dir=str(work / "page_buffer"),
         ),
         ExtractionResultFilter(exclusion_writer=ctx.exclusion_writer("extraction")),
         LanguageIdFilter(

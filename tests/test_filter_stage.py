@@ -111,7 +111,7 @@ def test_web_text_is_cleaned_and_masked(run):
 def test_kept_web_pages_carry_every_rule_figure(run):
     _, out = run
     page = next(d for d in read_docs(out / "shards") if d.id == "web/good2")
-    assert {"letters", "prose_hiragana_fraction", "prose_frac", "prose_avg_sentence_length", "dup_10gram_frac",
+    assert {"letters", "prose_hiragana_fraction", "prose_frac", "prose_avg_sentence_length", "prose_dup_10gram_frac",
             "compression_ratio"} <= set(page.metadata["figures"])
 
 

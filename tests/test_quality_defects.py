@@ -379,3 +379,90 @@ def test_jawiki_articles_with_long_lists_of_names_pass_the_script_and_sentence_r
         text = document(shared_data, doc_id)
         assert family_rule("char_ratios", text) is None, doc_id
         assert family_rule("sentences", text) is None, doc_id
+
+
+# --- duplicate n-grams: lists repeat their fields by structure, spam repeats its text ----------
+
+SWALLOW_PAGE_DUP_NGRAMS = quality_filters(QualityOptions(repetition=RepetitionOptions(dup_ngram_over="page")))
+
+
+@pytest.fixture(scope="module")
+def work_titles(shared_data) -> list[str]:
+    """Real titles of works and products (製品名) from the stockmark jawiki NER sentences."""
+    rows = json.loads((shared_data / "pii" / "stockmark_ner-wikipedia-ja.json").read_text(encoding="utf-8"))
+    return list(dict.fromkeys(e["name"] for row in rows for e in row["entities"] if e["type"] == "製品名"))
+
+
+def works_list(titles: list[str]) -> list[str]:
+    """A manga artist's works list in the form of the dev2 biography the page-wide measure dropped:
+    every work names its magazine and publisher, every book its label and publisher."""
+    lines = []
+    for i, title in enumerate(titles):
+        year = 1975 + i
+        lines += [f"{title}（{year}年 - {year + 2}年、週刊少年サンデー、小学館）",
+                  f"単行本：{year + 1}年 - {year + 3}年、少年サンデーコミックス、小学館"]
+    return lines
+
+
+def test_prose_with_a_works_list_that_names_its_publisher_on_every_line_passes(web_page, work_titles):
+    page = web_page + "\n作品リスト\n" + "\n".join(works_list(work_titles[:15]))
+    a = analysis_of(CLEANUP.clean(page))
+    assert a.windowed_dup_ngram_fraction(8, 5000) > 0.3  # on the page the list's fields repeat
+    assert a.prose_and_repeated_lines.windowed_dup_ngram_fraction(8, 5000) < 0.05
+    assert first_rule(page) is None
+    assert first_rule(page, filters=SWALLOW_PAGE_DUP_NGRAMS) == "max_dup_8gram_frac"
+
+
+def test_a_list_line_repeated_whole_still_counts_in_every_copy(web_page, work_titles):
+    lines = works_list(work_titles[:15])
+    a = analysis_of(CLEANUP.clean(web_page + "\n" + "\n".join(lines)))
+    pasted = analysis_of(CLEANUP.clean(web_page + "\n" + "\n".join(lines + lines)))
+    assert a.prose_and_repeated_lines.text.count("単行本") == 0
+    assert pasted.prose_and_repeated_lines.text.count("単行本") == 30
+    assert pasted.prose_and_repeated_lines.windowed_dup_ngram_fraction(8, 5000) > 0.4
+    assert family_rule("repetition", web_page + "\n" + "\n".join(lines + lines)) is not None
+
+
+def test_sentences_repeated_in_new_combinations_still_fire_the_duplicate_ngram_rule(web_page):
+    # every line a different mix of the page's real sentences: no line repeats, the sentences do
+    import random
+
+    from filters.quality.repetition import RepetitionFilter
+
+    sentences = analysis_of(web_page).prose_sentences
+    rng = random.Random(0)
+    lines = ["".join(rng.sample(sentences, 3)) for _ in range(12)]
+    assert len(set(lines)) == len(lines)
+    spam = CLEANUP.clean("\n".join(lines))
+    assert analysis_of(spam).prose_and_repeated_lines.windowed_dup_ngram_fraction(8, 5000) > 0.4
+    ngrams_only = RepetitionFilter(RepetitionOptions(max_dup_paragraph_frac=None, max_dup_paragraph_char_frac=None,
+                                                     max_dup_sentence_frac=None, max_dup_sentence_char_frac=None,
+                                                     max_top_ngram_frac={}))
+    assert ngrams_only.filter(Document(text=spam, id="web/t", metadata={"source": "web"})) == (False, "max_dup_8gram_frac")
+
+
+def test_real_lyrics_pages_with_repeated_choruses_and_credits_still_fail_the_duplicate_ngram_rule(shared_data):
+    from benchmarks.evalsets.quality_eval_set import document
+
+    # dev junk: a fan site's song transcriptions, choruses and the credit lines of every song repeated
+    text = document(shared_data, "feed:tests/SHIFT_JIS/sakusaka-silk.net.xml")
+    assert first_rule(text) == "max_dup_8gram_frac"
+    assert analysis_of(CLEANUP.clean(text)).prose_fraction < 0.3  # its repeats are lines, not sentences
+
+
+def test_a_page_without_prose_sentences_is_measured_whole():
+    from filters.quality.repetition import dup_ngram_fraction, prose_dup_ngram_fraction
+
+    rows = "\n".join(f"求人番号{i:03d} 介護スタッフ 時給1200円 勤務地 大阪府大阪市北区" for i in range(40))
+    a = analysis_of(rows)
+    assert not a.prose_sentences
+    assert prose_dup_ngram_fraction(a, 8, 5000) == dup_ngram_fraction(a, 8, 5000) > 0.6
+
+
+@pytest.mark.slow  # ingests the jawiki slice (~10 s)
+def test_the_dev2_biography_with_a_works_list_passes_the_chain(shared_data):
+    from benchmarks.evalsets.quality_eval_set import document
+
+    text = document(shared_data, "wiki:235")  # 村上もとか: prose, then works with magazine and publisher per line
+    assert first_rule(text) is None
+    assert first_rule(text, filters=SWALLOW_PAGE_DUP_NGRAMS) == "max_dup_8gram_frac"

@@ -21,6 +21,11 @@ sentences have hiragana), `no_kuten` as `min_prose_frac` (it was
 `max_avg_sentence_length`); the figures `hiragana_fraction` and `avg_sentence_length` (the
 latter still measured for the minimum) gave way to or gained `prose_hiragana_fraction`,
 `prose_avg_sentence_length` and `prose_frac`.
+Rewritten again when duplicate n-grams moved to the prose and the repeated lines
+(`dup_ngram_over: prose`): no decision or text changed; the figures `dup_{8,9,10}gram_frac`
+gave way to `prose_dup_{8,9,10}gram_frac`, which differ from the old values only for
+`english` (its English lines end without 。, so only its Japanese sentences are measured)
+and `mojibake`; the top n-gram figures, now computed in a pass of their own, are the same.
 """
 
 from __future__ import annotations

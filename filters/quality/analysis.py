@@ -15,9 +15,10 @@ simply computes a fresh analysis.
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from functools import cached_property
+from itertools import compress
 
 import numpy as np
 
@@ -138,8 +139,11 @@ class TextAnalysis:
         Headings, list items, menu and table lines, captions and titles end without one,
         so rules about sentences and script mix can be measured on the prose alone and
         lists judged by how much of the page they are (`prose_fraction`)."""
-        return [s for s in self.sentences
-                if s[-1] in TERMINALS or (s[-1] in _CLOSERS and s.rstrip(_CLOSERS)[-1:] in TERMINALS)]
+        return list(compress(self.sentences, self._prose_flags))
+
+    @cached_property
+    def _prose_flags(self) -> list[bool]:
+        return [s[-1] in TERMINALS or (s[-1] in _CLOSERS and s.rstrip(_CLOSERS)[-1:] in TERMINALS) for s in self.sentences]
 
     @cached_property
     def prose_fraction(self) -> float:
@@ -163,13 +167,41 @@ class TextAnalysis:
             return 0
         return int(terminal[0]) + int(np.count_nonzero(terminal[1:] > terminal[:-1]))
 
+    @cached_property
+    def prose_and_repeated_lines(self) -> TextAnalysis:
+        """The prose sentences and, of the other sentences (headings, list lines, fragments), the
+        ones that occur more than once, every copy, in page order, one per line.
+
+        What duplicate n-grams are measured on by default: a works list names its magazine and
+        publisher on every line (structure, like a field name), which says nothing about spam,
+        while a pasted sentence, paragraph or line is still here in every copy. Analyses already
+        made are reused: the page itself when every sentence is kept (the sentences hold all its
+        non-whitespace characters), `prose` when no other sentence repeats."""
+        others = [s for s, is_prose in zip(self.sentences, self._prose_flags) if not is_prose]
+        if not others:
+            return self
+        counts = Counter(others)
+        if len(counts) == len(others):
+            return self.prose
+        kept = [s for s, is_prose in zip(self.sentences, self._prose_flags) if is_prose or counts[s] > 1]
+        return self if len(kept) == len(self.sentences) else TextAnalysis("\n".join(kept))
+
     # repetition
     @cached_property
     def _ngrams(self) -> tuple[dict[int, float], dict[int, float]]:
         return ngram_repetition(self.compact_codepoints, top_ns=(2, 3, 4), dup_ns=(5, 6, 7, 8, 9, 10))
 
-    def top_ngram_fraction(self, n: int) -> float:
-        return self._ngrams[0][n] if n in self._ngrams[0] else ngram_repetition(self.compact_codepoints, (n,), ())[0][n]
+    @cached_property
+    def _top_ngrams(self) -> dict[int, float]:
+        if "_ngrams" in self.__dict__:  # already measured in the full pass
+            return self._ngrams[0]
+        return ngram_repetition(self.compact_codepoints, top_ns=(2, 3, 4), dup_ns=())[0]
+
+    def top_ngram_fraction(self, n: int, with_dups: bool = True) -> float:
+        """With `with_dups`, in one pass with the page's duplicate n-grams (cheaper when the page's
+        are measured too); without, a pass of its own that skips them (the same numbers, exact)."""
+        tops = self._ngrams[0] if with_dups else self._top_ngrams
+        return tops[n] if n in tops else ngram_repetition(self.compact_codepoints, (n,), ())[0][n]
 
     def dup_ngram_fraction(self, n: int) -> float:
         return self._ngrams[1][n] if n in self._ngrams[1] else ngram_repetition(self.compact_codepoints, (), (n,))[1][n]

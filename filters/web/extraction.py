@@ -59,6 +59,7 @@ from filters.web.host_boilerplate import (
     load_tables,
     prune_page,
 )
+from filters.web.page_buffer import DEFAULT_MEMORY_CHARS, PageBuffer
 from filters.web.text_cleanup import clean_lines
 
 Extractor = Literal["hybrid", "resiliparse", "trafilatura"]
@@ -213,8 +214,10 @@ class HtmlToText(PipelineStep):
     `hybrid`, resiliparse or trafilatura; `own_blocks`, `feed`; counted as
     `extracted_by_<name>`). With `host_tables` (the folder pass 2 of host_boilerplate.py
     wrote) or `learn_hosts` (learn them within the task, holding pages back up to
-    `buffer_chars`), pages of hosts with learned boilerplate also get `boilerplate_chars` (text
-    removed as the host's repeated blocks) and `page_text_chars` (all text on the page). On
+    `buffer_chars`, all but the first `buffer_memory_chars` of them in a temporary file in
+    `spill_dir`, counted as `pages_held_on_disk`), pages of hosts with learned boilerplate
+    also get `boilerplate_chars` (text removed as the host's repeated blocks) and
+    `page_text_chars` (all text on the page). On
     failure it keeps the HTML as text and sets `metadata["extraction_failure"]` to
     `extraction_timeout`, `extraction_error` or `boilerplate_only`, which
     `ExtractionResultFilter` turns into an exclusion.
@@ -228,6 +231,7 @@ class HtmlToText(PipelineStep):
         self, extractor: Extractor = "hybrid", trim: bool = True, timeout_s: float | None = 5.0,
         host_tables: str | None = None, learn_hosts: BoilerplateConfig | None = None,
         buffer_chars: int = DEFAULT_BUFFER_CHARS, extract_feeds: bool = False,
+        buffer_memory_chars: int = DEFAULT_MEMORY_CHARS, spill_dir: str | None = None,
     ):
         super().__init__()
         if extractor not in EXTRACTORS:
@@ -240,6 +244,8 @@ class HtmlToText(PipelineStep):
         self.host_tables = host_tables  # tables a first pass wrote (the `crawl` mode) ...
         self.learn_hosts = learn_hosts  # ... or learned here, within the task (`task` mode)
         self.buffer_chars = buffer_chars
+        self.buffer_memory_chars = buffer_memory_chars
+        self.spill_dir = spill_dir  # where held pages wait (the task's work space; None: the system's tmp)
         self.extract_feeds = extract_feeds
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
@@ -267,7 +273,11 @@ class HtmlToText(PipelineStep):
                 yield doc, tables.get(host_of(doc.metadata.get("url")))
         elif self.learn_hosts:
             counted = (lambda doc: not is_feed(doc.text)) if self.extract_feeds else (lambda doc: True)
-            yield from learn_within_task(data, self.learn_hosts, self.buffer_chars, counted)
+            held = PageBuffer(self.buffer_memory_chars, self.spill_dir)
+            try:
+                yield from learn_within_task(data, self.learn_hosts, self.buffer_chars, counted, held)
+            finally:
+                self.stat_update("pages_held_on_disk", value=held.spilled_total)
         else:
             for doc in data:
                 yield doc, None

@@ -12,8 +12,9 @@ Two modes (pipelines/ingest_web.py, option `host_boilerplate`):
 
 - `task` (default): within each task (one input file, a WARC), `learn_within_task` counts
   each Japanese page's blocks as the extraction step receives it and holds the pages back
-  (at most `DEFAULT_BUFFER_CHARS` of them) until the task's tables are learned: one read
-  of the input, bounded memory, hosts learned per file.
+  (at most `DEFAULT_BUFFER_CHARS` of them, all but the first `DEFAULT_MEMORY_CHARS` in a
+  temporary file: page_buffer.py) until the task's tables are learned: one read of the
+  input, flat memory, hosts learned per file.
 - `crawl`: three datatrove passes, the same on local, Slurm and Ray, so a host whose pages
   are spread over many files is learned from all of them:
 
@@ -48,6 +49,7 @@ from datatrove.io import DataFolderLike, get_datafolder
 from datatrove.pipeline.base import PipelineStep
 
 from filters.web.page_blocks import blank_blocks, page_blocks
+from filters.web.page_buffer import PageBuffer
 
 
 DEFAULT_MIN_PAGES = 3
@@ -226,39 +228,41 @@ class HostBoilerplateTables(PipelineStep):
         yield
 
 
-# pages held back while a task learns its hosts' tables: about 100 MB of HTML (Python keeps
-# a Japanese page's text at 2 bytes a character); a CC segment's Japanese pages fit
+# pages held back while a task learns its hosts' tables: about 100 MB of HTML as text; a CC
+# segment's Japanese pages fit. Only the first `memory_chars` of them stay in memory, the
+# rest wait in a temporary file (page_buffer.py), so this bounds disk, not memory
 DEFAULT_BUFFER_CHARS = 50_000_000
 
 
 def learn_within_task(
     docs: Iterable[Document], config: BoilerplateConfig, buffer_chars: int = DEFAULT_BUFFER_CHARS,
-    counted: Callable[[Document], bool] = lambda doc: True,
+    counted: Callable[[Document], bool] = lambda doc: True, held: PageBuffer | None = None,
 ) -> Iterator[tuple[Document, frozenset[int] | None]]:
     """One pass: count each page's blocks as it arrives and hold the pages back; when the
     held pages reach `buffer_chars` characters (and at the end), hand each one out with its
     host's table as learned from every page of the task seen so far. Pages come out in the
     order they came in. A host spread over several input files is learned per file here;
-    the three-pass mode learns it across all of them."""
+    the three-pass mode learns it across all of them. The pages wait in `held` (a
+    PageBuffer, closed at the end; a default one when None): all but the first
+    `memory_chars` characters of them in a temporary file. Where a page waits changes
+    nothing in the output, only the memory it takes."""
     counts = HostCounts(config)
-    held: list[Document] = []
-    size = 0
+    buffer = held if held is not None else PageBuffer()
 
     def release() -> Iterator[tuple[Document, frozenset[int] | None]]:
         tables = counts.tables()
-        for doc in held:
+        for doc in buffer.drain():
             yield doc, tables.get(host_of(doc.metadata.get("url")))
 
-    for doc in docs:
-        host = host_of(doc.metadata.get("url"))
-        if host is not None and counted(doc):
-            counts.add_page(host, {b.key for b in page_blocks(doc.text)})
-        held.append(doc)
-        size += len(doc.text)
-        if size >= buffer_chars:
-            yield from release()
-            held, size = [], 0
-    yield from release()
+    with buffer:
+        for doc in docs:
+            host = host_of(doc.metadata.get("url"))
+            if host is not None and counted(doc):
+                counts.add_page(host, {b.key for b in page_blocks(doc.text)})
+            buffer.append(doc)
+            if buffer.chars >= buffer_chars:
+                yield from release()
+        yield from release()
 
 
 def load_tables(folder: DataFolderLike) -> dict[str, frozenset[int]]:
