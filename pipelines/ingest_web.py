@@ -213,17 +213,16 @@ def build(ctx: StageContext) -> list:
     if opts.host_boilerplate != "crawl":
         return extract
     config = _boilerplate_config(opts)
-    tasks = max(1, min(ctx.executor.tasks, len(ctx.inputs) or 1))
     return [
         Pass("host_blocks", [
             HostSampleReader([_where(p) for p in ctx.inputs], accept_types=tuple(opts.accept_content_types),
                              max_payload_bytes=opts.max_payload_bytes, sample_pages=opts.boilerplate_sample_pages),
             ExcludeMarked(),  # an unreadable file: the extract pass counts and excludes it
             HostBlockCounter(str(work / "host_blocks"), config, buckets=opts.boilerplate_buckets),
-        ], tasks=tasks),
+        ], tasks=ctx.tasks),
         Pass("host_tables", [HostBoilerplateTables(str(work / "host_blocks"), str(work / "host_tables"), config)],
              tasks=opts.boilerplate_buckets),
-        Pass("extract", extract, tasks=tasks, accounting=True),
+        Pass("extract", extract, tasks=ctx.tasks, accounting=True),
     ]
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from corpus.config import ExecutorConfig
-from corpus.stage import StageContext, run_stage
+from corpus.run.stage import StageContext, run_stage
 from data_manifests.demo import shop_site
 from filters.web.host_boilerplate import BoilerplateConfig, learn_within_task
 from filters.web.page_buffer import PageBuffer
