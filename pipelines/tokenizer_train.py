@@ -30,6 +30,7 @@ from tokenizer.backends import load_tokenizer
 from filters.pii.options import ALL_ENTITIES, PIIOptions
 from tokenizer.evaluate import evaluate, paragraphs, placeholders_in
 from tokenizer.hf_export import check_identical, export_tokenizer_json
+from tokenizer import sampling
 from tokenizer.sampling import SentenceSampler
 from tokenizer.train import TrainConfig, config_record, train_sentencepiece
 
@@ -80,16 +81,16 @@ class Options(Strict):
     pre_segment: bool = Field(
         _SPM.pre_segment,
         description="MeCab (fugashi) word boundaries as piece boundaries (LLM-jp); lowers chars/token")
-    max_characters: int = Field(100_000_000, ge=1, description="sample budget in characters (memory bound; ~300 MB UTF-8)")
-    max_sentences: int = Field(5_000_000, ge=1, description="sample budget in sentences (SentencePiece author: 1-10M suffice, google/sentencepiece#9)")
+    max_characters: int = Field(sampling.MAX_CHARACTERS, ge=1, description="sample budget in characters (memory bound; ~300 MB UTF-8)")
+    max_sentences: int = Field(sampling.MAX_SENTENCES, ge=1, description="sample budget in sentences (SentencePiece author: 1-10M suffice, google/sentencepiece#9)")
     mix: dict[str, float] | None = Field(
         None, description="character share per source in the sample, e.g. {web: 0.6, wiki: 0.3, code: 0.1}; "
                           "null = as the corpus comes; sources not named are left out")
-    held_out_fraction: float = Field(0.1, ge=0, lt=1, description="documents kept aside (by id hash) for evaluation")
-    held_out_max_chars: int = Field(2_000_000, ge=0, description="cap on held-out text (it is held in memory)")
-    min_held_out: int = Field(1, ge=0, description="documents held out even when none hashes into the slice "
+    held_out_fraction: float = Field(sampling.HELD_OUT_FRACTION, ge=0, lt=1, description="documents kept aside (by id hash) for evaluation")
+    held_out_max_chars: int = Field(sampling.HELD_OUT_MAX_CHARS, ge=0, description="cap on held-out text (it is held in memory)")
+    min_held_out: int = Field(sampling.MIN_HELD_OUT, ge=0, description="documents held out even when none hashes into the slice "
                                                    "(tiny corpora such as the demo): the smallest id hashes")
-    seed: int = Field(1, description="sampling and held-out seed")
+    seed: int = Field(sampling.SEED, description="sampling and held-out seed")
     num_threads: int = Field(0, ge=0, description="SentencePiece trainer threads; 0 = all cores")
     input: InputOptions = Field(default_factory=InputOptions, description="how to read inputs that are not our "
                                 "shards: jsonl / parquet text key, id key, .txt splitting (docs/inputs.md)")

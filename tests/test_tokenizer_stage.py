@@ -137,3 +137,18 @@ def test_options_keep_the_trainers_defaults_but_the_three_chosen_for_the_stage()
     stage, trainer = dataclasses.asdict(_train_config(Options())), dataclasses.asdict(TrainConfig())
     differ = {k for k in trainer if stage[k] != trainer[k]} - {"num_threads"}  # the stage's 0 = all cores
     assert differ == {"model_type", "character_coverage"}
+
+
+def test_options_sample_budgets_are_the_samplers():
+    """The stage's sample budgets and held-out slice default to the sampler's own, so a run
+    without options samples exactly what `SentenceSampler()` would."""
+    import inspect
+
+    from tokenizer.sampling import SentenceSampler
+
+    sampler = {k: p.default for k, p in inspect.signature(SentenceSampler).parameters.items()
+               if p.default is not inspect.Parameter.empty and p.default is not None}
+    options = Options()
+    shared = {k: getattr(options, k) for k in sampler if hasattr(options, k)}
+    assert shared == {k: sampler[k] for k in shared}
+    assert {"max_characters", "max_sentences", "held_out_fraction", "held_out_max_chars", "min_held_out", "seed"} <= set(shared)

@@ -30,6 +30,14 @@ from dataclasses import dataclass, field
 # SentencePiece skips sentences longer than max_sentence_length (default 4192 *bytes*);
 # 1,300 characters of Japanese is ~3,900 UTF-8 bytes, so a piece never gets skipped.
 MAX_SENTENCE_CHARS = 1300
+# The sample's budgets: ~300 MB of UTF-8 at most, and 1-10M sentences suffice for SentencePiece
+# (its author, google/sentencepiece#9); the held-out slice is small and capped, as it is held in memory.
+MAX_CHARACTERS = 100_000_000
+MAX_SENTENCES = 5_000_000
+HELD_OUT_FRACTION = 0.1
+HELD_OUT_MAX_CHARS = 2_000_000
+MIN_HELD_OUT = 1
+SEED = 1
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])")
 
 
@@ -113,14 +121,14 @@ class SentenceSampler:
     def __init__(
         self,
         *,
-        max_characters: int = 100_000_000,
-        max_sentences: int = 5_000_000,
+        max_characters: int = MAX_CHARACTERS,
+        max_sentences: int = MAX_SENTENCES,
         mix: dict[str, float] | None = None,
-        held_out_fraction: float = 0.1,
-        held_out_max_chars: int = 2_000_000,
-        min_held_out: int = 1,
+        held_out_fraction: float = HELD_OUT_FRACTION,
+        held_out_max_chars: int = HELD_OUT_MAX_CHARS,
+        min_held_out: int = MIN_HELD_OUT,
         max_sentence_chars: int = MAX_SENTENCE_CHARS,
-        seed: int = 1,
+        seed: int = SEED,
     ):
         if mix is not None:
             total = sum(mix.values())
