@@ -127,6 +127,19 @@ def _throughput(score, texts: list[str]) -> float:
     return size / 1e6 / max(time.process_time() - start, 1e-9)
 
 
+def _heldout(score, pos_test: list[str], neg_test: list[str]) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Scores of the held-out texts, which of them are positive, and the figures both model
+    kinds report on them (sizes, throughput, the web side's score quantiles for thresholds)."""
+    test = pos_test + neg_test
+    truth = np.array([True] * len(pos_test) + [False] * len(neg_test))
+    scores = np.array([score(t) for t in test])
+    return scores, truth, {
+        "heldout_documents": {"positive": len(pos_test), "negative": len(neg_test)},
+        "mb_per_cpu_second": _throughput(score, test),
+        "web_score_quantiles": np.quantile(scores[~truth], np.linspace(0, 1, 101)).tolist(),
+    }
+
+
 def train_classifier(pos: list[str], neg: list[str], out: Path, rng: random.Random, c: float = 4.0) -> dict:
     from sklearn.feature_extraction.text import HashingVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -145,17 +158,12 @@ def train_classifier(pos: list[str], neg: list[str], out: Path, rng: random.Rand
     (out / CLASSIFIER).write_text(json.dumps({"vectorizer": VECTORIZER, "intercept": float(model.intercept_[0]),
                                                "C": c}, indent=2), encoding="utf-8")
     scorer = ClassifierScorer(out)
-    test = pos_test + neg_test
-    truth = np.array([True] * len(pos_test) + [False] * len(neg_test))
-    scores = np.array([scorer.score(t) for t in test])
-    web = np.array([scorer.score(t) for t in neg_test])
+    scores, truth, figures = _heldout(scorer.score, pos_test, neg_test)
     return {
         "kind": "classifier", "figure": scorer.figure, "higher_is_better": True,
         "train_documents": {"positive": len(pos_train), "negative": len(neg_train)},
-        "heldout_documents": {"positive": len(pos_test), "negative": len(neg_test)},
         "heldout_auc": auc(scores, truth), "heldout_accuracy": float(((scores >= 0.5) == truth).mean()),
-        "mb_per_cpu_second": _throughput(scorer.score, test),
-        "web_score_quantiles": np.quantile(web, np.linspace(0, 1, 101)).tolist(),
+        **figures,
     }
 
 
@@ -168,19 +176,14 @@ def train_lm(pos: list[str], neg: list[str], out: Path, rng: random.Random, orde
     out.mkdir(parents=True, exist_ok=True)
     write_arpa(estimate((line for text in pos_train for line in text.split("\n")), order=order), out / LM)
     scorer = PerplexityScorer(out)
-    test = pos_test + neg_test
-    truth = np.array([True] * len(pos_test) + [False] * len(neg_test))
-    perplexity = np.array([scorer.score(t) for t in test])
-    web = np.array([scorer.score(t) for t in neg_test])
+    perplexity, truth, figures = _heldout(scorer.score, pos_test, neg_test)
     return {
         "kind": "lm", "figure": scorer.figure, "higher_is_better": False, "order": order,
         "train_documents": {"positive": len(pos_train)},
-        "heldout_documents": {"positive": len(pos_test), "negative": len(neg_test)},
         "heldout_auc": auc(-perplexity, truth),
         "heldout_median_perplexity": {"positive": float(np.median(perplexity[truth])),
                                       "negative": float(np.median(perplexity[~truth]))},
-        "mb_per_cpu_second": _throughput(scorer.score, test),
-        "web_score_quantiles": np.quantile(web, np.linspace(0, 1, 101)).tolist(),
+        **figures,
     }
 
 
