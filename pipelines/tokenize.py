@@ -158,6 +158,7 @@ STAGE = DatatroveStage(
     reads="deduplicated shards (or jsonl, parquet, txt)",
     writes="Megatron .bin/.idx token shards per source + metadata.json",
     build=build,
+    preflight=_tokenizer_path,
     count_kept=count_kept,
     figures=figures,
 )

@@ -83,6 +83,7 @@ def test_tokenize_without_its_tokenizer_is_one_line(tmp_path, capsys):
     assert main(["tokenize", "-i", str(shard), "-o", str(tmp_path / "t"), "-q",
                  "--set", f"tokenizer={tmp_path / 'missing.model'}"]) == 2
     assert "tokenizer not found" in one_error_line(capsys)
+    assert not (tmp_path / "t").exists()  # refused before the output directory is made
 
 
 def test_tokenizer_training_on_no_documents_is_one_line(tmp_path, capsys):

@@ -134,3 +134,4 @@ def test_missing_tokenizer_is_a_clear_error(tmp_path, inputs):
         run_stage(STAGE, ctx)
     with pytest.raises(ConfigError, match="tokenizer not found"):
         run_stage(STAGE, _ctx(tmp_path, inputs, tmp_path / "nope.model", out="y"))
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()

@@ -108,6 +108,9 @@ class Stage:
     options: type[BaseModel]
     reads: str
     writes: str
+    # run before the stage directory is made: a mistake in the options (a missing tokenizer)
+    # is one error line and leaves no half-made output behind
+    preflight: Callable[[StageContext], None] | None = None
 
     def is_complete(self, ctx: StageContext) -> bool:
         return (ctx.stage_dir / "report.json").is_file()
@@ -228,6 +231,8 @@ def check_not_stale(stage: Stage, ctx: StageContext) -> None:
 
 def run_stage(stage: Stage, ctx: StageContext) -> dict | None:
     """Run one stage unless its report says it is already done; returns its report."""
+    if stage.preflight is not None:
+        stage.preflight(ctx)
     check_output_dir(ctx.stage_dir, ctx.name, ctx.inputs)
     claim(ctx.stage_dir, ctx.name)
     with DirectoryLock(ctx.stage_dir, f"jacorpus {ctx.name}"):
