@@ -77,3 +77,15 @@ def test_no_token_shards_is_an_error(tmp_path):
     (tmp_path / "metadata.json").write_text("{}")
     with pytest.raises(ValueError, match="no token shards"):
         prepare([str(tmp_path / "metadata.json")], TINY, {}, tmp_path / "train")
+
+
+def test_tokenizer_facts_without_metadata_come_from_the_tokenizer_as_tokenize_loads_it(tmp_path, shared_data):
+    """A metadata.json that names the tokenizer but not its vocabulary (written by hand, or by an
+    older run): the size and BOS/EOS ids are read from the tokenizer, through the loader tokenize
+    and evaluate use, and what metadata does record wins."""
+    from training.stage_setup import _tokenizer_facts
+
+    llama2 = shared_data / "tokenizers" / "llama2.model"
+    assert _tokenizer_facts(llama2, {}) == {"vocab_size": 32000, "bos_token_id": 1, "eos_token_id": 2}
+    assert _tokenizer_facts(llama2, {"eos_id": 7})["eos_token_id"] == 7
+    assert _tokenizer_facts(None, {}) == {}

@@ -75,25 +75,19 @@ def _tokenizer_path(meta: dict, base: Path | None) -> Path | None:
 
 
 def _tokenizer_facts(tokenizer: Path | None, meta: dict) -> dict:
-    """vocab size and bos/eos ids: from metadata.json when recorded, else from the tokenizer."""
+    """vocab size and bos/eos ids: from metadata.json when recorded, else from the tokenizer,
+    loaded the way tokenize and evaluate load it (`tokenizer.backends`: the same file of a
+    folder, the same count of added tokens)."""
     facts = {"vocab_size": meta.get("vocab_size"), "bos_token_id": meta.get("bos_id", meta.get("bos_token_id")),
              "eos_token_id": meta.get("eos_id", meta.get("eos_token_id"))}
     if tokenizer is not None and facts["vocab_size"] is None:
-        file = tokenizer
-        if tokenizer.is_dir():
-            file = next((tokenizer / n for n in ("tokenizer.json", "tokenizer.model") if (tokenizer / n).is_file()),
-                        next(iter(sorted(tokenizer.glob("*.model"))), tokenizer))
-        if file.suffix == ".json":
-            from tokenizers import Tokenizer
+        from tokenizer.backends import load_tokenizer
 
-            facts["vocab_size"] = Tokenizer.from_file(str(file)).get_vocab_size()
-        elif file.suffix == ".model":
-            import sentencepiece as spm
-
-            sp = spm.SentencePieceProcessor(model_file=str(file))
-            facts["vocab_size"] = sp.get_piece_size()
-            facts["bos_token_id"] = facts["bos_token_id"] if facts["bos_token_id"] is not None else (sp.bos_id() if sp.bos_id() >= 0 else None)
-            facts["eos_token_id"] = facts["eos_token_id"] if facts["eos_token_id"] is not None else (sp.eos_id() if sp.eos_id() >= 0 else None)
+        tok = load_tokenizer(tokenizer)
+        facts["vocab_size"] = tok.vocab_size
+        for key, found in (("bos_token_id", tok.bos_id), ("eos_token_id", tok.eos_id)):
+            if facts[key] is None:
+                facts[key] = found
     return {k: v for k, v in facts.items() if v is not None}
 
 
